@@ -1,0 +1,44 @@
+# The Go kit workshop. Run "make" for the list of targets.
+#
+# Targets that take step numbers read them as typed: "make step 1",
+# "make diff 1 2", "make test-step 3" (or N=1, A=1 B=2).
+
+SHELL := bash
+.DEFAULT_GOAL := help
+
+# Read the words after a positional target as its arguments, and make those
+# words targets that do nothing.
+POSITIONAL := step test-step diff
+ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(POSITIONAL)),)
+  ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+  ifneq ($(ARGS),)
+    $(eval $(ARGS):;@:)
+  endif
+endif
+
+.PHONY: help
+help: ## show this list
+	@echo "usage: make TARGET"
+	@echo
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: step
+step: ## make step N: run step N's service in the foreground (Ctrl-C stops it)
+	@scripts/step.sh $(or $(N),$(ARGS)) $(FLAGS)
+
+.PHONY: test
+test: ## check gofmt, go vet and go test -race in every step; one line per step
+	@scripts/test.sh
+
+.PHONY: test-step
+test-step: ## make test-step N: the same checks for step N only
+	@scripts/test.sh $(or $(N),$(ARGS),missing-step-number)
+
+.PHONY: diff
+diff: ## make diff A B: what step B changes in step A (go.sum left out)
+	@scripts/diff.sh $(or $(strip $(A) $(B)),$(ARGS))
+
+.PHONY: prep
+prep: ## download and build everything once, so that the workshop works offline
+	@scripts/prep.sh

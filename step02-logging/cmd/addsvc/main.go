@@ -1,0 +1,91 @@
+// Command addsvc serves the add service over HTTP.
+//
+// It listens on 127.0.0.1:8080 unless told otherwise with -http-addr, and
+// shuts down gracefully on SIGINT (Ctrl-C) and SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gokit-workshop/workshop/step02-logging/addsvc"
+)
+
+// Server timeouts: a slow or stalled client cannot hold a connection forever.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = 60 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the flags, builds the service and serves it until ctx is done.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("addsvc", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+
+	svc := addsvc.NewBasicService(logger)
+
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", *httpAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           svc,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+	logger.Printf("listening on http://%s", ln.Addr())
+	return serve(ctx, srv, ln, logger)
+}
+
+// serve runs srv on ln until ctx is done, then shuts it down gracefully,
+// letting the requests in flight finish.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, logger *log.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Printf("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down HTTP server: %w", err)
+	}
+	logger.Printf("stopped")
+	return nil
+}

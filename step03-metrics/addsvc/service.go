@@ -1,0 +1,43 @@
+// Package addsvc is the add service of the talk "Go + microservices = Go kit"
+// in its naive first draft (slides 30–43), with logging (slides 44–46) and
+// metrics (slides 47–49) added where they are needed: the business logic, the
+// HTTP transport, the logging and the counting live in one type.
+package addsvc
+
+import "log"
+
+// AddService sums integers and concatenates strings (slide 32).
+type AddService interface {
+	Sum(a, b int) (int, error)
+	Concat(a, b string) (string, error)
+}
+
+// BasicService is the naive implementation of AddService (slide 34). It is
+// also its own HTTP handler (see ServeHTTP), which is exactly what later
+// steps untangle.
+type BasicService struct {
+	logger   *log.Logger
+	counters Counters
+}
+
+// NewBasicService returns the naive service, which writes its log lines to
+// logger and counts the requests it answers with counters.
+func NewBasicService(logger *log.Logger, counters Counters) *BasicService {
+	return &BasicService{logger: logger, counters: counters}
+}
+
+// Sum returns a + b, and logs the call (slide 46).
+func (s *BasicService) Sum(a, b int) (v int, err error) {
+	defer func() {
+		s.logger.Printf("Sum(%d,%d)=(%d,%v)", a, b, v, err)
+	}()
+	return a + b, nil
+}
+
+// Concat returns a followed by b, and logs the call (slide 46).
+func (s *BasicService) Concat(a, b string) (v string, err error) {
+	defer func() {
+		s.logger.Printf("Concat(%q,%q)=(%q,%v)", a, b, v, err)
+	}()
+	return a + b, nil
+}
