@@ -42,3 +42,15 @@ diff: ## make diff A B: what step B changes in step A (go.sum left out)
 .PHONY: prep
 prep: ## download and build everything once, so that the workshop works offline
 	@scripts/prep.sh
+
+.PHONY: docs-check
+docs-check: ## run every command shown in the READMEs and compare its output
+	@scripts/docs-check.sh
+
+.PHONY: prometheus
+prometheus: ## run Prometheus on 127.0.0.1:9090, scraping the service's /metrics
+	@scripts/prometheus.sh
+
+.PHONY: jaeger
+jaeger: ## run Jaeger v2 (in memory) on 127.0.0.1: Zipkin on 9411, UI and API on 16686
+	@scripts/jaeger.sh
