@@ -55,7 +55,7 @@ func start(t *testing.T, args ...string) (*command, string) {
 	})
 
 	addrc := make(chan string, 1)
-	listening := regexp.MustCompile(`listening on http://(\S+)`)
+	listening := regexp.MustCompile(`listening on http://([^\s"]+)`)
 	go func() {
 		defer close(c.done)
 		sc := bufio.NewScanner(pipe)
