@@ -1,0 +1,139 @@
+// Command addsvc serves the add service over HTTP, and its Prometheus metrics
+// on GET /metrics.
+//
+// It listens on 127.0.0.1:8080 unless told otherwise with -http-addr, and
+// shuts down gracefully on SIGINT (Ctrl-C) and SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/gokit-workshop/workshop/step05-endpoints/addsvc"
+)
+
+// Server timeouts: a slow or stalled client cannot hold a connection forever.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = 60 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the flags, builds the service and serves it until ctx is done.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("addsvc", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
+	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
+	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
+	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	ints := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "addsvc",
+		Name:      "integers_summed_total",
+		Help:      "Integers summed by successful Sum calls.",
+	}, nil)
+	chars := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "addsvc",
+		Name:      "characters_concatenated_total",
+		Help:      "Characters (runes) in the results of Concat.",
+	}, nil)
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "addsvc",
+		Name:      "request_duration_seconds",
+		Help:      "Duration of endpoint calls in seconds, by method and success.",
+		Buckets:   prometheus.DefBuckets,
+	}, []string{"method", "success"})
+	reg.MustRegister(ints, chars, duration)
+	ints.WithLabelValues() // export both counters from the start, at 0
+	chars.WithLabelValues()
+
+	// The onion, from the inside out: business logic, then logging, then
+	// instrumenting.
+	var svc addsvc.Service
+	svc = addsvc.NewBasicService()
+	svc = addsvc.NewLoggingMiddleware(log.With(logger, "layer", "service"))(svc)
+	svc = addsvc.NewInstrumentingMiddleware(kitprometheus.NewCounter(ints), kitprometheus.NewCounter(chars))(svc)
+
+	// Then the endpoints, each in its own endpoint middlewares.
+	endpoints := addsvc.NewEndpoints(svc, log.With(logger, "layer", "endpoint"),
+		kitprometheus.NewHistogram(duration), addsvc.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst})
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", addsvc.NewHTTPHandler(endpoints))
+
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", *httpAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+	logger.Log("msg", "listening on http://"+ln.Addr().String())
+	return serve(ctx, srv, ln, logger)
+}
+
+// serve runs srv on ln until ctx is done, then shuts it down gracefully,
+// letting the requests in flight finish.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, logger log.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Log("msg", "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down HTTP server: %w", err)
+	}
+	logger.Log("msg", "stopped")
+	return nil
+}
