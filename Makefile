@@ -54,3 +54,11 @@ prometheus: ## run Prometheus on 127.0.0.1:9090, scraping the service's /metrics
 .PHONY: jaeger
 jaeger: ## run Jaeger v2 (in memory) on 127.0.0.1: Zipkin on 9411, UI and API on 16686
 	@scripts/jaeger.sh
+
+.PHONY: generate
+generate: ## regenerate the gRPC code from each step's .proto (protoc, pinned plugins)
+	@scripts/generate.sh
+
+.PHONY: generate-check
+generate-check: ## fail if the committed gRPC code is not what make generate writes
+	@scripts/generate.sh --check
