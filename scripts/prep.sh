@@ -14,4 +14,6 @@ for dir in $(steps); do
 		go test -race -count=1 -run '^$' ./... >/dev/null
 	)
 done
+# The tracing backend of the demo (make jaeger), built once from source.
+"$ROOT/scripts/jaeger.sh" build
 echo "prep: every step is downloaded and built; the workshop now works offline." >&2
