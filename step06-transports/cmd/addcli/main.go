@@ -60,14 +60,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["http-addr"] && set["grpc-addr"] {
+		fmt.Fprintln(stderr, "addcli: give -http-addr or -grpc-addr, not both")
+		fs.Usage()
+		return exitUsage
+	}
 
 	err := call(fs.Args(), set["grpc-addr"], *httpAddr, *grpcAddr, *timeout, stdout)
 	switch {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "addcli: %v\n", err)
-		if set["http-addr"] && set["grpc-addr"] {
-			fmt.Fprintln(stderr, "addcli: give -http-addr or -grpc-addr, not both")
-		}
 		fs.Usage()
 		return exitUsage
 	case err != nil:

@@ -158,36 +158,49 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 			cancel()
 		})
 	}
+	// Each server's interrupt starts its graceful shutdown and returns at
+	// once, so that both shut down side by side; each server's actor returns
+	// when its shutdown is done.
+	httpDone := make(chan struct{})
 	g.Add(func() error {
 		if err := httpServer.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve HTTP: %w", err)
 		}
+		<-httpDone
 		return nil
 	}, func(error) {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		defer cancel()
-		if err := httpServer.Shutdown(shutdownCtx); err != nil {
-			logger.Log("msg", "HTTP requests still in flight are cut off", "err", err)
-			httpServer.Close()
-		}
+		go func() {
+			defer close(httpDone)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			if err := httpServer.Shutdown(shutdownCtx); err != nil {
+				logger.Log("msg", "HTTP requests still in flight are cut off", "err", err)
+				httpServer.Close()
+			}
+		}()
 	})
+	grpcDone := make(chan struct{})
 	g.Add(func() error {
-		if err := grpcServer.Serve(grpcLn); err != nil {
+		if err := grpcServer.Serve(grpcLn); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 			return fmt.Errorf("serve gRPC: %w", err)
 		}
+		<-grpcDone
 		return nil
 	}, func(error) {
-		stopped := make(chan struct{})
 		go func() {
-			grpcServer.GracefulStop()
-			close(stopped)
+			defer close(grpcDone)
+			stopped := make(chan struct{})
+			go func() {
+				grpcServer.GracefulStop()
+				close(stopped)
+			}()
+			select {
+			case <-stopped:
+			case <-time.After(shutdownTimeout):
+				logger.Log("msg", "gRPC calls still in flight are cut off")
+				grpcServer.Stop()
+			}
 		}()
-		select {
-		case <-stopped:
-		case <-time.After(shutdownTimeout):
-			logger.Log("msg", "gRPC calls still in flight are cut off")
-			grpcServer.Stop()
-		}
 	})
 	err := g.Run()
 	logger.Log("msg", "stopped")
