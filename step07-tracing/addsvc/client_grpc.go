@@ -1,0 +1,89 @@
+package addsvc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-kit/kit/ratelimit"
+	kitzipkin "github.com/go-kit/kit/tracing/zipkin"
+	grpctransport "github.com/go-kit/kit/transport/grpc"
+	"github.com/openzipkin/zipkin-go"
+	"github.com/sony/gobreaker"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/gokit-workshop/workshop/step07-tracing/pb"
+)
+
+// NewGRPCClient returns a Service that calls the gRPC transport over conn.
+// Like NewHTTPClient, each method is a go-kit client endpoint behind its own
+// rate limiter and circuit breaker, and the service's errors come back as
+// themselves: errors.Is(err, ErrTwoZeroes) holds.
+//
+// Each call gets a span from tracer, and a client span around the RPC whose
+// context travels in the call's metadata to the server (slide 88: inject).
+func NewGRPCClient(conn *grpc.ClientConn, tracer *zipkin.Tracer, limits Limits) Service {
+	service := pb.Add_ServiceDesc.ServiceName
+	sum := grpctransport.NewClient(conn, service, "Sum",
+		encodeGRPCSumRequest, decodeGRPCSumResponse, &pb.SumReply{},
+		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name("/addsvc.Add/Sum"))).Endpoint()
+	sum = errorsFromGRPC(func(err error) any { return SumResponse{Err: err} })(sum)
+	concat := grpctransport.NewClient(conn, service, "Concat",
+		encodeGRPCConcatRequest, decodeGRPCConcatResponse, &pb.ConcatReply{},
+		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name("/addsvc.Add/Concat"))).Endpoint()
+	concat = errorsFromGRPC(func(err error) any { return ConcatResponse{Err: err} })(concat)
+	return Endpoints{
+		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
+		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
+	}
+}
+
+func encodeGRPCSumRequest(_ context.Context, request any) (any, error) {
+	req := request.(SumRequest)
+	return &pb.SumRequest{A: int64(req.A), B: int64(req.B)}, nil
+}
+
+func encodeGRPCConcatRequest(_ context.Context, request any) (any, error) {
+	req := request.(ConcatRequest)
+	return &pb.ConcatRequest{A: req.A, B: req.B}, nil
+}
+
+func decodeGRPCSumResponse(_ context.Context, grpcReply any) (any, error) {
+	return SumResponse{V: int(grpcReply.(*pb.SumReply).V)}, nil
+}
+
+func decodeGRPCConcatResponse(_ context.Context, grpcReply any) (any, error) {
+	return ConcatResponse{V: grpcReply.(*pb.ConcatReply).V}, nil
+}
+
+// errorsFromGRPC turns the status of a failed call back into the error the
+// server had. A broken business rule becomes a response made by failed, so
+// that it never trips the client's breaker; ResourceExhausted wraps
+// ratelimit.ErrLimited, and Unavailable from an open breaker wraps
+// gobreaker.ErrOpenState. Other errors pass unchanged.
+func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
+	return func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, request any) (any, error) {
+			response, err := next(ctx, request)
+			if err == nil {
+				return response, nil
+			}
+			st, ok := status.FromError(err)
+			if !ok {
+				return nil, err
+			}
+			switch {
+			case st.Code() == codes.InvalidArgument && businessError(st.Message()) != nil:
+				return failed(businessError(st.Message())), nil
+			case st.Code() == codes.ResourceExhausted:
+				return nil, fmt.Errorf("server: %w", ratelimit.ErrLimited)
+			case st.Code() == codes.Unavailable && st.Message() == gobreaker.ErrOpenState.Error():
+				return nil, fmt.Errorf("server: %w", gobreaker.ErrOpenState)
+			default:
+				return nil, err
+			}
+		}
+	}
+}

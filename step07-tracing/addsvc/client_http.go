@@ -1,0 +1,122 @@
+package addsvc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-kit/kit/ratelimit"
+	kitzipkin "github.com/go-kit/kit/tracing/zipkin"
+	httptransport "github.com/go-kit/kit/transport/http"
+	"github.com/openzipkin/zipkin-go"
+	"github.com/sony/gobreaker"
+	"golang.org/x/time/rate"
+)
+
+// NewHTTPClient returns a Service that calls the HTTP transport at instance
+// ("127.0.0.1:8080" or "http://host:port"). It is an onion too: each method
+// is a go-kit HTTP client endpoint behind its own rate limiter and circuit
+// breaker (see clientEndpoint). The service's errors come back as
+// themselves: errors.Is(err, ErrTwoZeroes) holds.
+//
+// Each call gets a span from tracer, and a client span around the request
+// whose context travels in B3 headers to the server (slide 88: inject).
+func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits Limits) (Service, error) {
+	if !strings.HasPrefix(instance, "http://") && !strings.HasPrefix(instance, "https://") {
+		instance = "http://" + instance
+	}
+	base, err := url.Parse(instance)
+	if err != nil {
+		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
+	}
+	sum := httptransport.NewClient(http.MethodPost, base.JoinPath("/sum"),
+		encodeHTTPRequest, decodeHTTPSumResponse,
+		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /sum"))).Endpoint()
+	concat := httptransport.NewClient(http.MethodPost, base.JoinPath("/concat"),
+		encodeHTTPRequest, decodeHTTPConcatResponse,
+		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /concat"))).Endpoint()
+	return Endpoints{
+		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
+		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
+	}, nil
+}
+
+// clientEndpoint wraps the client endpoint called method in a rate limiter
+// and a circuit breaker, with the settings of the server's (NewEndpoints):
+// a client stops calling a server that keeps failing. A span around them
+// all is the root of the call's trace.
+func clientEndpoint(method string, e endpoint.Endpoint, tracer *zipkin.Tracer, limits Limits) endpoint.Endpoint {
+	e = circuitBreaker(method)(e)
+	e = ratelimit.NewErroringLimiter(rate.NewLimiter(limits.Rate, limits.Burst))(e)
+	e = TracingEndpointMiddleware(tracer, method)(e)
+	return e
+}
+
+// encodeHTTPRequest writes a request as the JSON body.
+func encodeHTTPRequest(_ context.Context, r *http.Request, request any) error {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(request); err != nil {
+		return fmt.Errorf("encode request: %w", err)
+	}
+	r.Header.Set("Content-Type", "application/json; charset=utf-8")
+	r.Body = io.NopCloser(&buf)
+	r.ContentLength = int64(buf.Len())
+	return nil
+}
+
+func decodeHTTPSumResponse(_ context.Context, r *http.Response) (any, error) {
+	var resp SumResponse
+	err := decodeHTTPResponse(r, &resp, &resp.Err)
+	return resp, err
+}
+
+func decodeHTTPConcatResponse(_ context.Context, r *http.Response) (any, error) {
+	var resp ConcatResponse
+	err := decodeHTTPResponse(r, &resp, &resp.Err)
+	return resp, err
+}
+
+// decodeHTTPResponse decodes a 200 answer into resp. A broken business rule
+// goes into *failed, so that it travels inside the response and never trips
+// the client's breaker; any other error answer is the returned error.
+func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
+	body := io.LimitReader(r.Body, MaxBodyBytes)
+	if r.StatusCode != http.StatusOK {
+		err := errorFromHTTP(r.StatusCode, body)
+		if isBusinessError(err) {
+			*failed = err
+			return nil
+		}
+		return err
+	}
+	if err := json.NewDecoder(body).Decode(resp); err != nil {
+		return fmt.Errorf("decode HTTP response: %w", err)
+	}
+	return nil
+}
+
+// errorFromHTTP turns an HTTP error answer back into the error the server
+// had: one of the service's errors, or an error that wraps
+// ratelimit.ErrLimited (429) or gobreaker.ErrOpenState (503).
+func errorFromHTTP(status int, body io.Reader) error {
+	var e errorBody
+	if err := json.NewDecoder(io.LimitReader(body, MaxBodyBytes)).Decode(&e); err != nil || e.Error == "" {
+		return fmt.Errorf("HTTP status %d with no error message", status)
+	}
+	switch {
+	case status == http.StatusBadRequest && businessError(e.Error) != nil:
+		return businessError(e.Error)
+	case status == http.StatusTooManyRequests:
+		return fmt.Errorf("server: %w", ratelimit.ErrLimited)
+	case status == http.StatusServiceUnavailable && e.Error == gobreaker.ErrOpenState.Error():
+		return fmt.Errorf("server: %w", gobreaker.ErrOpenState)
+	default:
+		return fmt.Errorf("server: HTTP status %d: %s", status, e.Error)
+	}
+}

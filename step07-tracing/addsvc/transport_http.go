@@ -1,0 +1,146 @@
+package addsvc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-kit/kit/ratelimit"
+	kitzipkin "github.com/go-kit/kit/tracing/zipkin"
+	httptransport "github.com/go-kit/kit/transport/http"
+	"github.com/go-kit/log"
+	"github.com/openzipkin/zipkin-go"
+	"github.com/sony/gobreaker"
+)
+
+// MaxBodyBytes is the largest request body the HTTP transport reads; a
+// larger one answers 413.
+const MaxBodyBytes = 1 << 20
+
+// NewHTTPHandler returns the HTTP transport of the endpoints, built from
+// go-kit's transport/http (slide 79): one server per endpoint, each with a
+// function that decodes the request and one that encodes the response.
+//
+// POST /sum {"a":1,"b":2} answers {"v":3}, and POST /concat
+// {"a":"x","b":"y"} answers {"v":"xy"}. Every error answers a JSON body
+// {"error":"…"} with the status of errorStatus; other methods answer 405 and
+// other paths 404. Errors are logged to logger.
+//
+// Each request gets a server span from tracer, a child of the caller's span
+// when the request carries one in its B3 headers (slide 88: extract).
+func NewHTTPHandler(endpoints Endpoints, tracer *zipkin.Tracer, logger log.Logger) http.Handler {
+	opts := []httptransport.ServerOption{
+		httptransport.ServerErrorEncoder(encodeHTTPError),
+		httptransport.ServerErrorHandler(newErrorHandler(logger)),
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/sum", postOnly(httptransport.NewServer(
+		endpoints.SumEndpoint, decodeHTTPSumRequest, encodeHTTPResponse,
+		append(opts, kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /sum")))...)))
+	mux.Handle("/concat", postOnly(httptransport.NewServer(
+		endpoints.ConcatEndpoint, decodeHTTPConcatRequest, encodeHTTPResponse,
+		append(opts, kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /concat")))...)))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeHTTPError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
+	})
+	return mux
+}
+
+// postOnly refuses every method but POST, and caps the body at MaxBodyBytes.
+func postOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeHTTPError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use POST")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// decodeError is a request body that could not be decoded: the caller's
+// fault, so it answers 400 (or 413 when the body was too large).
+type decodeError struct{ err error }
+
+func (e decodeError) Error() string { return e.err.Error() }
+func (e decodeError) Unwrap() error { return e.err }
+
+// decodeJSONBody decodes the one JSON value of the body into v.
+func decodeJSONBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		return decodeError{err}
+	}
+	var tooLarge *http.MaxBytesError
+	switch err := dec.Decode(&struct{}{}); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case errors.As(err, &tooLarge):
+		return decodeError{err}
+	default:
+		return decodeError{errors.New("unexpected data after the JSON object")}
+	}
+}
+
+func decodeHTTPSumRequest(_ context.Context, r *http.Request) (any, error) {
+	var req SumRequest
+	err := decodeJSONBody(r, &req)
+	return req, err
+}
+
+func decodeHTTPConcatRequest(_ context.Context, r *http.Request) (any, error) {
+	var req ConcatRequest
+	err := decodeJSONBody(r, &req)
+	return req, err
+}
+
+// encodeHTTPResponse writes a response as JSON, or the broken business rule
+// that it carries as an error.
+func encodeHTTPResponse(ctx context.Context, w http.ResponseWriter, response any) error {
+	if f, ok := response.(endpoint.Failer); ok && f.Failed() != nil {
+		encodeHTTPError(ctx, f.Failed(), w)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return json.NewEncoder(w).Encode(response)
+}
+
+// encodeHTTPError writes err as {"error":"…"} with its status.
+func encodeHTTPError(_ context.Context, err error, w http.ResponseWriter) {
+	writeHTTPError(w, errorStatus(err), err.Error())
+}
+
+// errorBody is the JSON body of every error.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeHTTPError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(errorBody{Error: msg})
+}
+
+// errorStatus is the HTTP status of an error: 400 for a broken business
+// rule or a body that can't be decoded, 413 for a body over MaxBodyBytes,
+// 429 over the rate limit, 503 while the circuit breaker is open, and 500
+// for anything else.
+func errorStatus(err error) int {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &decodeError{}), isBusinessError(err):
+		return http.StatusBadRequest
+	case errors.Is(err, ratelimit.ErrLimited):
+		return http.StatusTooManyRequests
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}

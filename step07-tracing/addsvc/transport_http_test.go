@@ -1,0 +1,314 @@
+package addsvc_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-kit/kit/metrics/discard"
+	"github.com/go-kit/log"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+)
+
+// response is what a test reads back from one HTTP call.
+type response struct {
+	status      int
+	contentType string
+	body        string
+}
+
+// post sends body to url with POST and reads the whole answer.
+func post(t *testing.T, url, body string) response {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{resp.StatusCode, resp.Header.Get("Content-Type"), string(b)}
+}
+
+// roomy limits are never reached by a test that does not mean to.
+var roomy = addsvc.Limits{Rate: rate.Inf}
+
+// newHandler returns the HTTP transport over the endpoints of svc.
+func newHandler(t *testing.T, svc addsvc.Service, limits addsvc.Limits) http.Handler {
+	t.Helper()
+	tracer := nopTracer(t)
+	return addsvc.NewHTTPHandler(addsvc.NewEndpoints(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, limits), tracer, log.NewNopLogger())
+}
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(newHandler(t, addsvc.NewBasicService(), roomy))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestHTTPAnswers(t *testing.T) {
+	srv := newServer(t)
+	tests := []struct {
+		name, path, body, want string
+	}{
+		{"sum", "/sum", `{"a":1,"b":2}`, `{"v":3}`},
+		{"sum of negatives", "/sum", `{"a":-7,"b":-8}`, `{"v":-15}`},
+		{"sum across zero", "/sum", `{"a":-5,"b":12}`, `{"v":7}`},
+		{"sum with a missing field", "/sum", `{"a":4}`, `{"v":4}`},
+		{"concat", "/concat", `{"a":"x","b":"y"}`, `{"v":"xy"}`},
+		{"concat of empty strings", "/concat", `{"a":"","b":""}`, `{"v":""}`},
+		{"concat of 10 bytes", "/concat", `{"a":"hello","b":"world"}`, `{"v":"helloworld"}`},
+		{"concat with one empty", "/concat", `{"a":"go","b":""}`, `{"v":"go"}`},
+		{"concat non-ASCII", "/concat", `{"a":"Grüß","b":"世"}`, `{"v":"Grüß世"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := post(t, srv.URL+tt.path, tt.body)
+			assert.Equal(t, http.StatusOK, got.status)
+			assert.Equal(t, "application/json; charset=utf-8", got.contentType)
+			assert.JSONEq(t, tt.want, got.body)
+		})
+	}
+}
+
+func TestHTTPBadBodies(t *testing.T) {
+	srv := newServer(t)
+	tests := []struct {
+		name, path, body string
+		wantErr          string // the decoding error, as the body shows it
+	}{
+		{"empty body", "/sum", ``, "EOF"},
+		{"truncated object", "/sum", `{`, "unexpected EOF"},
+		{"string for an int", "/sum", `{"a":"x","b":1}`, "cannot unmarshal string"},
+		{"array instead of object", "/sum", `[]`, "cannot unmarshal array"},
+		{"fraction", "/sum", `{"a":1.5,"b":1}`, "cannot unmarshal number 1.5"},
+		{"number too large for an int", "/sum", `{"a":99999999999999999999,"b":1}`, "cannot unmarshal number 99999999999999999999"},
+		{"concat empty body", "/concat", ``, "EOF"},
+		{"number for a string", "/concat", `{"a":1,"b":"y"}`, "cannot unmarshal number"},
+		{"not JSON", "/concat", `a=x&b=y`, "invalid character"},
+		{"trailing data", "/sum", `{"a":1,"b":2} {"a":3}`, "unexpected data after the JSON object"},
+		{"trailing garbage", "/concat", `{"a":"x","b":"y"}x`, "unexpected data after the JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := post(t, srv.URL+tt.path, tt.body)
+			assert.Equal(t, http.StatusBadRequest, got.status)
+			assert.Equal(t, "application/json; charset=utf-8", got.contentType)
+			assert.Contains(t, errorMessage(t, got), tt.wantErr)
+		})
+	}
+}
+
+// errorMessage returns the message of a JSON error body {"error":"…"}.
+func errorMessage(t *testing.T, got response) string {
+	t.Helper()
+	assert.Equal(t, "application/json; charset=utf-8", got.contentType)
+	var body struct {
+		Error string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(got.body), &body), "body %q", got.body)
+	return body.Error
+}
+
+func TestHTTPOnlyPOST(t *testing.T) {
+	srv := newServer(t)
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, http.MethodOptions} {
+		for _, path := range []string{"/sum", "/concat"} {
+			t.Run(method+" "+path, func(t *testing.T) {
+				req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(`{"a":1,"b":2}`))
+				require.NoError(t, err)
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+				assert.Equal(t, "POST", resp.Header.Get("Allow"))
+				if method != http.MethodHead {
+					b, err := io.ReadAll(resp.Body)
+					require.NoError(t, err)
+					assert.JSONEq(t, `{"error":"method `+method+` not allowed: use POST"}`, string(b))
+				}
+			})
+		}
+	}
+}
+
+func TestHTTPBodySize(t *testing.T) {
+	srv := newServer(t)
+	// A valid request padded with spaces to exactly the limit is served...
+	valid := `{"a":1,"b":2}`
+	atLimit := valid + strings.Repeat(" ", addsvc.MaxBodyBytes-len(valid))
+	got := post(t, srv.URL+"/sum", atLimit)
+	assert.Equal(t, http.StatusOK, got.status)
+	assert.JSONEq(t, `{"v":3}`, got.body)
+
+	// ...and one byte more is refused, as is a huge body, before it is read.
+	for _, size := range []int{addsvc.MaxBodyBytes + 1, 64 << 20} {
+		body := valid + strings.Repeat(" ", size-len(valid))
+		got := post(t, srv.URL+"/sum", body)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, got.status, "%d bytes", size)
+		assert.Equal(t, "http: request body too large", errorMessage(t, got))
+	}
+
+	// A long string inside a small enough body reaches the business rule.
+	got = post(t, srv.URL+"/concat", `{"a":"`+strings.Repeat("x", 1000)+`","b":""}`)
+	assert.Equal(t, http.StatusBadRequest, got.status)
+	assert.Equal(t, addsvc.ErrMaxSizeExceeded.Error(), errorMessage(t, got))
+}
+
+func TestHTTPUnknownPath(t *testing.T) {
+	srv := newServer(t)
+	for _, path := range []string{"/", "/add", "/sum/extra", "/SUM"} {
+		t.Run(path, func(t *testing.T) {
+			got := post(t, srv.URL+path, `{"a":1,"b":2}`)
+			assert.Equal(t, http.StatusNotFound, got.status)
+			assert.Equal(t, "application/json; charset=utf-8", got.contentType)
+			assert.JSONEq(t, `{"error":"no such path: `+path+`"}`, got.body)
+		})
+	}
+}
+
+func TestHTTPBusinessRules(t *testing.T) {
+	srv := newServer(t)
+	for _, tt := range sumCases {
+		t.Run("sum "+tt.name, func(t *testing.T) {
+			got := post(t, srv.URL+"/sum", fmt.Sprintf(`{"a":%d,"b":%d}`, tt.a, tt.b))
+			if tt.wantErr != nil {
+				assert.Equal(t, http.StatusBadRequest, got.status)
+				assert.Equal(t, tt.wantErr.Error(), errorMessage(t, got))
+				return
+			}
+			assert.Equal(t, http.StatusOK, got.status)
+			assert.JSONEq(t, fmt.Sprintf(`{"v":%d}`, tt.want), got.body)
+		})
+	}
+	for _, tt := range concatCases {
+		t.Run("concat "+tt.name, func(t *testing.T) {
+			body, err := json.Marshal(map[string]string{"a": tt.a, "b": tt.b})
+			require.NoError(t, err)
+			got := post(t, srv.URL+"/concat", string(body))
+			if tt.wantErr != nil {
+				assert.Equal(t, http.StatusBadRequest, got.status)
+				assert.Equal(t, tt.wantErr.Error(), errorMessage(t, got))
+				return
+			}
+			assert.Equal(t, http.StatusOK, got.status)
+			want, err := json.Marshal(map[string]string{"v": tt.want})
+			require.NoError(t, err)
+			assert.JSONEq(t, string(want), got.body)
+		})
+	}
+}
+
+func TestHTTPOtherServiceErrorsAre500(t *testing.T) {
+	srv := httptest.NewServer(newHandler(t, &stubService{err: errDatabase}, roomy))
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/sum", "/concat"} {
+		got := post(t, srv.URL+path, `{}`)
+		assert.Equal(t, http.StatusInternalServerError, got.status, path)
+		assert.Equal(t, "database unreachable", errorMessage(t, got), path)
+	}
+}
+
+func TestHTTPPassesTheRequestContext(t *testing.T) {
+	stub := &stubService{sum: 3}
+	srv := httptest.NewServer(newHandler(t, stub, roomy))
+	t.Cleanup(srv.Close)
+	post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+	require.NotNil(t, stub.ctx)
+	// The request's context is canceled once the request is done.
+	assert.ErrorIs(t, stub.ctx.Err(), context.Canceled)
+}
+
+func TestHTTPRateLimit(t *testing.T) {
+	// One request an hour on average, bursts of 3: the first three requests
+	// go through and the fourth is refused, however fast the test runs.
+	srv := httptest.NewServer(newHandler(t, addsvc.NewBasicService(), addsvc.Limits{Rate: rate.Every(time.Hour), Burst: 3}))
+	t.Cleanup(srv.Close)
+	for i := range 3 {
+		got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+		assert.Equal(t, http.StatusOK, got.status, "request %d", i+1)
+	}
+	got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+	assert.Equal(t, http.StatusTooManyRequests, got.status)
+	assert.Equal(t, "rate limit exceeded", errorMessage(t, got))
+
+	// A broken business rule counts against the limit too: it was served.
+	// Each endpoint has its own limiter.
+	for i := range 3 {
+		got := post(t, srv.URL+"/concat", `{"a":"0123456789","b":"x"}`)
+		assert.Equal(t, http.StatusBadRequest, got.status, "request %d", i+1)
+	}
+	got = post(t, srv.URL+"/concat", `{"a":"x","b":"y"}`)
+	assert.Equal(t, http.StatusTooManyRequests, got.status)
+}
+
+func TestHTTPBreakerOpensAfterConsecutiveFailures(t *testing.T) {
+	srv := httptest.NewServer(newHandler(t, &stubService{err: errDatabase}, roomy))
+	t.Cleanup(srv.Close)
+	for i := range addsvc.BreakerFailures {
+		got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+		assert.Equal(t, http.StatusInternalServerError, got.status, "failure %d", i+1)
+	}
+	for range 3 {
+		got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+		assert.Equal(t, http.StatusServiceUnavailable, got.status)
+		assert.Equal(t, "circuit breaker is open", errorMessage(t, got))
+	}
+	// Each endpoint has its own breaker: Concat's is still closed.
+	got := post(t, srv.URL+"/concat", `{"a":"x","b":"y"}`)
+	assert.Equal(t, http.StatusInternalServerError, got.status)
+}
+
+func TestHTTPBreakerCountsOnlyConsecutiveFailures(t *testing.T) {
+	// Failures broken up by a success never open the breaker.
+	var errs []error
+	for range 4 {
+		for range addsvc.BreakerFailures - 1 {
+			errs = append(errs, errDatabase)
+		}
+		errs = append(errs, nil)
+	}
+	svc := &sequenceService{errs: errs}
+	srv := httptest.NewServer(newHandler(t, svc, roomy))
+	t.Cleanup(srv.Close)
+	for i, err := range errs {
+		want := http.StatusOK
+		if err != nil {
+			want = http.StatusInternalServerError
+		}
+		got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+		assert.Equal(t, want, got.status, "request %d", i+1)
+	}
+}
+
+func TestHTTPBreakerIgnoresBusinessErrors(t *testing.T) {
+	srv := newServer(t)
+	for i := range 4 * addsvc.BreakerFailures {
+		got := post(t, srv.URL+"/sum", `{"a":0,"b":0}`)
+		assert.Equal(t, http.StatusBadRequest, got.status, "request %d", i+1)
+	}
+	got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+	assert.Equal(t, http.StatusOK, got.status)
+}
+
+func TestHTTPRateLimitedRequestsNeverOpenTheBreaker(t *testing.T) {
+	// The limiter sits outside the breaker: after one real failure, the
+	// refused requests don't reach the breaker, so they never add up to
+	// BreakerFailures consecutive failures.
+	srv := httptest.NewServer(newHandler(t, &stubService{err: errDatabase}, addsvc.Limits{Rate: rate.Every(time.Hour), Burst: 1}))
+	t.Cleanup(srv.Close)
+	assert.Equal(t, http.StatusInternalServerError, post(t, srv.URL+"/sum", `{"a":1,"b":2}`).status)
+	for i := range 2 * addsvc.BreakerFailures {
+		got := post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
+		assert.Equal(t, http.StatusTooManyRequests, got.status, "request %d", i+2)
+	}
+}

@@ -1,0 +1,153 @@
+// Command addcli calls the add service over HTTP or gRPC, through the
+// clients of the addsvc package:
+//
+//	addcli [-http-addr ADDR | -grpc-addr ADDR] [-zipkin-url URL] sum A B
+//	addcli [-http-addr ADDR | -grpc-addr ADDR] [-zipkin-url URL] concat A B
+//
+// It traces its call, and the trace continues in the service; with
+// -zipkin-url its spans go to that collector, so that one call shows as one
+// trace across client and server.
+//
+// It prints the result on stdout and exits 0; it prints a failed call's
+// error on stderr and exits 1, and its usage on bad arguments and exits 2.
+// With neither flag, it calls HTTP on 127.0.0.1:8080.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/reporter"
+	"golang.org/x/time/rate"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the call failed
+	exitUsage = 2 // the arguments are wrong
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errUsage marks an error in the arguments: the usage follows it.
+var errUsage = errors.New("usage")
+
+// run calls the service as args say and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("addcli", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "call the service over HTTP at this address (the default transport)")
+	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "call the service over gRPC at this address")
+	zipkinURL := fs.String("zipkin-url", "", "send spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans")
+	timeout := fs.Duration("timeout", 10*time.Second, "give up on a call after this long")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: addcli [-http-addr ADDR | -grpc-addr ADDR] [-zipkin-url URL] sum A B")
+		fmt.Fprintln(fs.Output(), "       addcli [-http-addr ADDR | -grpc-addr ADDR] [-zipkin-url URL] concat A B")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["http-addr"] && set["grpc-addr"] {
+		fmt.Fprintln(stderr, "addcli: give -http-addr or -grpc-addr, not both")
+		fs.Usage()
+		return exitUsage
+	}
+
+	// Without a collector, the spans go nowhere, but the call still carries
+	// its trace to the service, whose log shows it.
+	tracer, spans, err := addsvc.NewTracer("addcli", "", *zipkinURL, reporter.NewNoopReporter(), log.NewLogfmtLogger(stderr))
+	if err != nil {
+		fmt.Fprintf(stderr, "addcli: %v\n", err)
+		return exitUsage
+	}
+	err = call(fs.Args(), set["grpc-addr"], *httpAddr, *grpcAddr, tracer, *timeout, stdout)
+	spans.Close()
+	switch {
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "addcli: %v\n", err)
+		fs.Usage()
+		return exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "addcli: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// call makes the call that args name, over gRPC if useGRPC, and prints its
+// result to stdout.
+func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin.Tracer, timeout time.Duration, stdout io.Writer) error {
+	if len(args) != 3 {
+		return fmt.Errorf("%w: want a method and two arguments, got %d arguments", errUsage, len(args))
+	}
+	method, a, b := args[0], args[1], args[2]
+	if method != "sum" && method != "concat" {
+		return fmt.Errorf("%w: unknown method %q", errUsage, method)
+	}
+
+	// One call never reaches the client's limits; they matter to programs
+	// that keep a client for many calls.
+	limits := addsvc.Limits{Rate: rate.Inf}
+	var svc addsvc.Service
+	if useGRPC {
+		conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return fmt.Errorf("gRPC client for %s: %w", grpcAddr, err)
+		}
+		defer conn.Close()
+		svc = addsvc.NewGRPCClient(conn, tracer, limits)
+	} else {
+		var err error
+		svc, err = addsvc.NewHTTPClient(httpAddr, tracer, limits)
+		if err != nil {
+			return err
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	switch method {
+	case "sum":
+		x, err := strconv.Atoi(a)
+		if err != nil {
+			return fmt.Errorf("%w: sum takes integers: %q", errUsage, a)
+		}
+		y, err := strconv.Atoi(b)
+		if err != nil {
+			return fmt.Errorf("%w: sum takes integers: %q", errUsage, b)
+		}
+		v, err := svc.Sum(ctx, x, y)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, v)
+	case "concat":
+		v, err := svc.Concat(ctx, a, b)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, v)
+	}
+	return nil
+}
