@@ -52,10 +52,14 @@ func NewBasicService() Service {
 
 type basicService struct{}
 
-// Sum returns a + b, refusing two zeroes and results beyond 32 bits.
+// Sum returns a + b, refusing two zeroes, and arguments and results beyond
+// 32 bits.
 func (s basicService) Sum(_ context.Context, a, b int) (int, error) {
 	if a == 0 && b == 0 {
 		return 0, ErrTwoZeroes
+	}
+	if a > intMax || a < intMin || b > intMax || b < intMin {
+		return 0, ErrIntOverflow // an argument is already beyond 32 bits
 	}
 	if (b > 0 && a > (intMax-b)) || (b < 0 && a < (intMin-b)) {
 		return 0, ErrIntOverflow

@@ -39,6 +39,12 @@ var sumCases = []struct {
 	{"intMin minus 1", intMin, -1, 0, addsvc.ErrIntOverflow},
 	{"-1 plus intMin", -1, intMin, 0, addsvc.ErrIntOverflow},
 	{"intMin plus intMax", intMin, intMax, -1, nil},
+	{"intMax+1 plus 0", intMax + 1, 0, 0, addsvc.ErrIntOverflow},
+	{"0 plus intMax+1", 0, intMax + 1, 0, addsvc.ErrIntOverflow},
+	{"intMax+1 minus 1", intMax + 1, -1, 0, addsvc.ErrIntOverflow},
+	{"intMin-1 plus 1", intMin - 1, 1, 0, addsvc.ErrIntOverflow},
+	{"1 plus intMin-1", 1, intMin - 1, 0, addsvc.ErrIntOverflow},
+	{"3000000000 minus 1", 3000000000, -1, 0, addsvc.ErrIntOverflow},
 }
 
 // concatCases are the rules of Concat at their boundaries: at most 10 bytes,
