@@ -1,6 +1,7 @@
 // Package addsvc is the add service of the talk "Go + microservices = Go kit"
-// with a service layer (slides 50–67): the business logic behind an
-// interface, logging and metrics as middlewares around it, and an HTTP
+// with a service layer (slides 50–67) and, around it, an endpoint layer
+// (slides 68–76): one endpoint per method, wrapped in a rate limiter, a
+// circuit breaker, logging and a duration histogram, called by an HTTP
 // transport that only decodes, calls and encodes.
 package addsvc
 

@@ -1,7 +1,7 @@
 // Package addsvc is the add service of the talk "Go + microservices = Go kit"
-// with a service layer (slides 50–67): the business logic behind an
-// interface, logging and metrics as middlewares around it, and an HTTP
-// transport that only decodes, calls and encodes.
+// with its three layers (slides 50–82): the service and its middlewares, the
+// endpoints and theirs, and go-kit transports for HTTP and gRPC around the
+// same endpoints, with clients for both that are Services themselves.
 package addsvc
 
 import (

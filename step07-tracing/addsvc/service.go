@@ -1,7 +1,7 @@
 // Package addsvc is the add service of the talk "Go + microservices = Go kit"
-// with a service layer (slides 50–67): the business logic behind an
-// interface, logging and metrics as middlewares around it, and an HTTP
-// transport that only decodes, calls and encodes.
+// with its three layers (slides 50–82), traced with Zipkin through all of
+// them (slides 85–88): the transports extract and inject the trace, and each
+// endpoint gets a span.
 package addsvc
 
 import (

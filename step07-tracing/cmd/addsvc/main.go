@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *rateLimit <= 0 || *rateBurst < 1 {
+		return fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
+	}
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
 	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 

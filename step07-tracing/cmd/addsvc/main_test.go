@@ -393,6 +393,15 @@ func TestMainFailsClearlyOnATakenPort(t *testing.T) {
 	}
 }
 
+func TestMainRejectsRateLimitsThatRefuseEverything(t *testing.T) {
+	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-burst", "0"}} {
+		c, addr := start(t, args...)
+		assert.Empty(t, addr, "%v", args)
+		assert.Equal(t, 1, c.wait(t), "%v", args)
+		assert.Contains(t, c.log(), "-rate-limit must be above 0 and -rate-burst at least 1", "%v", args)
+	}
+}
+
 func TestMainRejectsBadFlags(t *testing.T) {
 	c, addr := start(t, "-no-such-flag")
 	assert.Empty(t, addr)
