@@ -44,15 +44,14 @@ for pkg in "$PROTOC_GEN_GO" "$PROTOC_GEN_GO_GRPC"; do
 done
 export PATH="$bin:$PATH"
 
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 status=0
 for dir in $(steps); do
 	[[ -d $ROOT/$dir/pb ]] || continue
 	module=$(cd "$ROOT/$dir" && GOWORK=off go list -m)
 	out="$ROOT/$dir/pb"
-	if [[ $check == 1 ]]; then
-		out=$(mktemp -d)
-		trap 'rm -rf "$out"' EXIT
-	fi
+	[[ $check == 1 ]] && out="$scratch/$dir" && mkdir -p "$out"
 	(
 		cd "$ROOT/$dir/pb"
 		for proto in *.proto; do
@@ -70,7 +69,6 @@ for dir in $(steps); do
 				status=1
 			fi
 		done
-		rm -rf "$out"
 	else
 		echo "generated $dir/pb" >&2
 	fi

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-kit/kit/metrics/discard"
 	"github.com/go-kit/kit/ratelimit"
+	grpctransport "github.com/go-kit/kit/transport/grpc"
 	"github.com/go-kit/log"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
@@ -49,7 +50,7 @@ func tracedServers(t *testing.T, svc addsvc.Service, limits addsvc.Limits, trace
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	grpcServer := grpc.NewServer()
+	grpcServer := grpc.NewServer(grpc.UnaryInterceptor(grpctransport.Interceptor))
 	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, tracer, log.NewNopLogger()))
 	go grpcServer.Serve(ln)
 	t.Cleanup(grpcServer.Stop)

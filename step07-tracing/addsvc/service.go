@@ -17,7 +17,7 @@ type Service interface {
 }
 
 // The business rules' errors (slides 57–58). They are the caller's fault:
-// the HTTP transport answers them with 400.
+// the transports answer them with HTTP 400 and the gRPC status InvalidArgument.
 var (
 	// ErrTwoZeroes is returned by Sum when both arguments are 0.
 	ErrTwoZeroes = errors.New("can't sum two zeroes")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	stdlog "log"
 	"net/url"
+	"strings"
 
 	"github.com/go-kit/kit/endpoint"
 	kitzipkin "github.com/go-kit/kit/tracing/zipkin"
@@ -15,8 +16,8 @@ import (
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 )
 
-// NewTracer returns the tracer of the program called name, which listens on
-// hostPort (or "" for a client), and the reporter that sends its spans. With
+// NewTracer returns the tracer of the program called name, and the reporter
+// that sends its spans. With
 // a zipkinURL (such as http://127.0.0.1:9411/api/v2/spans) the spans go to
 // that Zipkin-compatible collector in batches, and its failures are logged
 // to logger; without one they go to fallback. Close the reporter before
@@ -24,16 +25,17 @@ import (
 //
 // Every call is sampled, and a server's span is a child of its caller's
 // rather than a share of it, so that each shows as its own span in a trace.
-func NewTracer(name, hostPort, zipkinURL string, fallback reporter.Reporter, logger log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
+func NewTracer(name, zipkinURL string, fallback reporter.Reporter, logger log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
 	rep := fallback
 	if zipkinURL != "" {
 		u, err := url.Parse(zipkinURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, nil, fmt.Errorf("zipkin URL %q: want http://host:port/api/v2/spans", zipkinURL)
 		}
-		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlog.New(log.NewStdlibAdapter(logger), "", 0)))
+		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlog.New(logWriter{logger}, "", 0)))
 	}
-	local, err := zipkin.NewEndpoint(name, hostPort)
+	// The program's name only: a service listens on more than one port.
+	local, err := zipkin.NewEndpoint(name, "")
 	if err != nil {
 		rep.Close()
 		return nil, nil, fmt.Errorf("zipkin endpoint of %s: %w", name, err)
@@ -67,6 +69,16 @@ func TracingEndpointMiddleware(tracer *zipkin.Tracer, name string) endpoint.Midd
 			return response, err
 		})
 	}
+}
+
+// logWriter logs each line written to it as the message of one log line.
+type logWriter struct {
+	logger log.Logger
+}
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.logger.Log("msg", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // NewLogReporter returns a span reporter that writes every finished span to

@@ -3,6 +3,7 @@ package addsvc_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 func recordingTracer(t *testing.T, name string) (*zipkin.Tracer, *recorder.ReporterRecorder) {
 	t.Helper()
 	rec := recorder.NewReporter()
-	tracer, _, err := addsvc.NewTracer(name, "127.0.0.1:0", "", rec, log.NewNopLogger())
+	tracer, _, err := addsvc.NewTracer(name, "", rec, log.NewNopLogger())
 	require.NoError(t, err)
 	return tracer, rec
 }
@@ -103,6 +104,11 @@ func TestTracesCrossTheTransports(t *testing.T) {
 				serverEndpoint.Timestamp, serverEndpoint.Duration, serverTransport.Timestamp, serverTransport.Duration)
 			assert.True(t, inside(clientTransport, clientEndpoint))
 
+			// The gRPC server span knows its method.
+			if transport.name == "gRPC" {
+				assert.Equal(t, "/addsvc.Add/Sum", serverTransport.Tags["grpc.method"])
+			}
+
 			// Each side names itself.
 			assert.Equal(t, "addcli", clientEndpoint.LocalEndpoint.ServiceName)
 			assert.Equal(t, "addsvc", serverEndpoint.LocalEndpoint.ServiceName)
@@ -165,7 +171,7 @@ func TestTracingEndpointMiddlewareTagsEveryError(t *testing.T) {
 
 func TestLogReporter(t *testing.T) {
 	var buf bytes.Buffer
-	tracer, _, err := addsvc.NewTracer("addsvc", "127.0.0.1:8080", "", addsvc.NewLogReporter(log.NewLogfmtLogger(&buf)), log.NewNopLogger())
+	tracer, _, err := addsvc.NewTracer("addsvc", "", addsvc.NewLogReporter(log.NewLogfmtLogger(&buf)), log.NewNopLogger())
 	require.NoError(t, err)
 
 	parent := tracer.StartSpan("POST /sum", zipkin.Kind(model.Server))
@@ -194,7 +200,26 @@ func TestLogReporter(t *testing.T) {
 
 func TestNewTracerRefusesABadURL(t *testing.T) {
 	for _, u := range []string{"127.0.0.1:9411", "ftp://127.0.0.1/", "http://", "::"} {
-		_, _, err := addsvc.NewTracer("addsvc", "", u, reporter.NewNoopReporter(), log.NewNopLogger())
+		_, _, err := addsvc.NewTracer("addsvc", u, reporter.NewNoopReporter(), log.NewNopLogger())
 		assert.ErrorContains(t, err, "want http://host:port/api/v2/spans", u)
 	}
+}
+
+func TestNewTracerLogsCollectorFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close() // no collector there
+
+	var buf bytes.Buffer
+	tracer, spans, err := addsvc.NewTracer("addsvc", "http://"+addr+"/api/v2/spans", reporter.NewNoopReporter(), log.NewLogfmtLogger(&buf))
+	require.NoError(t, err)
+	tracer.StartSpan("Sum").Finish()
+	assert.ErrorContains(t, spans.Close(), "connection refused") // sends what is left, and fails
+
+	records := decodeLogfmt(t, buf.Bytes())
+	require.NotEmpty(t, records)
+	assert.Len(t, records[0], 1, "one message, whole: %v", records[0])
+	assert.Contains(t, records[0]["msg"], "http://"+addr+"/api/v2/spans")
+	assert.Contains(t, records[0]["msg"], "connection refused")
 }

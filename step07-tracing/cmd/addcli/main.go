@@ -76,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// Without a collector, the spans go nowhere, but the call still carries
 	// its trace to the service, whose log shows it.
-	tracer, spans, err := addsvc.NewTracer("addcli", "", *zipkinURL, reporter.NewNoopReporter(), log.NewLogfmtLogger(stderr))
+	tracer, spans, err := addsvc.NewTracer("addcli", *zipkinURL, reporter.NewNoopReporter(), log.NewLogfmtLogger(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "addcli: %v\n", err)
 		return exitUsage

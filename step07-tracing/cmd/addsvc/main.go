@@ -22,6 +22,7 @@ import (
 	"time"
 
 	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
+	grpctransport "github.com/go-kit/kit/transport/grpc"
 	"github.com/go-kit/log"
 	oklogrun "github.com/oklog/run"
 	"github.com/openzipkin/zipkin-go"
@@ -101,7 +102,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	ints.WithLabelValues() // export both counters from the start, at 0
 	chars.WithLabelValues()
 
-	tracer, spans, err := addsvc.NewTracer("addsvc", *httpAddr, *zipkinURL,
+	tracer, spans, err := addsvc.NewTracer("addsvc", *zipkinURL,
 		addsvc.NewLogReporter(log.With(logger, "layer", "tracing")), log.With(logger, "layer", "tracing"))
 	if err != nil {
 		return err
@@ -150,7 +151,9 @@ func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, tracer *zi
 		IdleTimeout:       idleTimeout,
 	}
 
-	grpcServer := grpc.NewServer()
+	// go-kit's interceptor puts the gRPC method in the context, where the
+	// server's trace finds it and tags its span with it.
+	grpcServer := grpc.NewServer(grpc.UnaryInterceptor(grpctransport.Interceptor))
 	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, tracer, log.With(logger, "transport", "gRPC")))
 	reflection.Register(grpcServer)
 	return httpServer, grpcServer
