@@ -37,11 +37,17 @@ func main() {
 	stop()
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
+	case errors.Is(err, errUsage): // the flag package has said what is wrong
+		os.Exit(2)
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
 		os.Exit(1)
 	}
 }
+
+// errUsage marks a command line that the flag package has refused, after
+// printing what is wrong and the usage.
+var errUsage = errors.New("bad command line")
 
 // run parses the flags, builds the service and serves it until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -49,7 +55,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 

@@ -44,11 +44,17 @@ func main() {
 	stop()
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
+	case errors.Is(err, errUsage): // the flag package has said what is wrong
+		os.Exit(2)
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
 		os.Exit(1)
 	}
 }
+
+// errUsage marks a command line that the flag package has refused, after
+// printing what is wrong and the usage.
+var errUsage = errors.New("bad command line")
 
 // run parses the flags, builds the service and serves it until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -58,7 +64,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if *rateLimit <= 0 || *rateBurst < 1 {
 		return fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
