@@ -8,7 +8,7 @@ SHELL := bash
 
 # Read the words after a positional target as its arguments, and make those
 # words targets that do nothing.
-POSITIONAL := step test-step diff
+POSITIONAL := step test-step diff docs-check
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(POSITIONAL)),)
   ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
   ifneq ($(ARGS),)
@@ -20,7 +20,7 @@ endif
 help: ## show this list
 	@echo "usage: make TARGET"
 	@echo
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
 .PHONY: step
@@ -44,15 +44,15 @@ prep: ## download and build everything once, so that the workshop works offline
 	@scripts/prep.sh
 
 .PHONY: docs-check
-docs-check: ## run every command shown in the READMEs and compare its output
-	@scripts/docs-check.sh
+docs-check: ## run every command shown in the READMEs (or step N's) and compare its output
+	@scripts/docs-check.sh $(or $(N),$(ARGS))
 
 .PHONY: prometheus
 prometheus: ## run Prometheus on 127.0.0.1:9090, scraping the service's /metrics
 	@scripts/prometheus.sh
 
 .PHONY: jaeger
-jaeger: ## run Jaeger v2 (in memory) on 127.0.0.1: Zipkin on 9411, UI and API on 16686
+jaeger: ## run Jaeger v2 (in memory) on 127.0.0.1: Zipkin on 9411, query API on 16686
 	@scripts/jaeger.sh
 
 .PHONY: generate
@@ -62,3 +62,11 @@ generate: ## regenerate the gRPC code from each step's .proto (protoc, pinned pl
 .PHONY: generate-check
 generate-check: ## fail if the committed gRPC code is not what make generate writes
 	@scripts/generate.sh --check
+
+.PHONY: demo
+demo: ## the talk's demo: Prometheus, Jaeger and step 7 with traffic; shows metrics and a trace
+	@cd tools && go run ./cmd/demo $(FLAGS)
+
+.PHONY: e2e
+e2e: ## the demo without a person: asserts that Prometheus and Jaeger saw the service
+	@cd tools && go run ./cmd/demo -check
