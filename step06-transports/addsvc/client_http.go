@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,14 +74,16 @@ func decodeHTTPConcatResponse(_ context.Context, r *http.Response) (any, error) 
 	return resp, err
 }
 
-// decodeHTTPResponse decodes a 200 answer into resp. A broken business rule
-// goes into *failed, so that it travels inside the response and never trips
-// the client's breaker; any other error answer is the returned error.
+// decodeHTTPResponse decodes a 200 answer into resp. A broken business rule,
+// or the server's refusal for its rate limit, goes into *failed, so that it
+// travels inside the response and never trips the client's breaker: as in
+// step 5, a refusal is not a failure. Any other error answer is the returned
+// error.
 func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 	body := io.LimitReader(r.Body, MaxBodyBytes)
 	if r.StatusCode != http.StatusOK {
 		err := errorFromHTTP(r.StatusCode, body)
-		if isBusinessError(err) {
+		if isBusinessError(err) || errors.Is(err, ratelimit.ErrLimited) {
 			*failed = err
 			return nil
 		}

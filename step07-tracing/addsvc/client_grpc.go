@@ -59,10 +59,11 @@ func decodeGRPCConcatResponse(_ context.Context, grpcReply any) (any, error) {
 }
 
 // errorsFromGRPC turns the status of a failed call back into the error the
-// server had. A broken business rule becomes a response made by failed, so
-// that it never trips the client's breaker; ResourceExhausted wraps
-// ratelimit.ErrLimited, and Unavailable from an open breaker wraps
-// gobreaker.ErrOpenState. Other errors pass unchanged.
+// server had. A broken business rule, and ResourceExhausted (which wraps
+// ratelimit.ErrLimited), become a response made by failed, so that they
+// never trip the client's breaker: as in step 5, a refusal is not a failure.
+// Unavailable from an open breaker wraps gobreaker.ErrOpenState. Other
+// errors pass unchanged.
 func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, request any) (any, error) {
@@ -78,7 +79,7 @@ func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
 			case st.Code() == codes.InvalidArgument && businessError(st.Message()) != nil:
 				return failed(businessError(st.Message())), nil
 			case st.Code() == codes.ResourceExhausted:
-				return nil, fmt.Errorf("server: %w", ratelimit.ErrLimited)
+				return failed(fmt.Errorf("server: %w", ratelimit.ErrLimited)), nil
 			case st.Code() == codes.Unavailable && st.Message() == gobreaker.ErrOpenState.Error():
 				return nil, fmt.Errorf("server: %w", gobreaker.ErrOpenState)
 			default:

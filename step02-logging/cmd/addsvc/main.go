@@ -60,6 +60,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "addsvc: unexpected arguments %q: every setting is a flag\n", fs.Args())
+		fs.Usage()
+		return errUsage
+	}
 	logger := log.New(stderr, "", log.LstdFlags)
 
 	svc := addsvc.NewBasicService(logger)

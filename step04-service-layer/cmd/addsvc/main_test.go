@@ -143,6 +143,14 @@ func TestMainFailsClearlyOnATakenPort(t *testing.T) {
 	assert.Contains(t, c.log(), "address already in use")
 }
 
+func TestMainRejectsArguments(t *testing.T) {
+	c, addr := start(t, "9000")
+	assert.Empty(t, addr)
+	assert.Equal(t, 2, c.wait(t))
+	assert.Contains(t, c.log(), `addsvc: unexpected arguments ["9000"]: every setting is a flag`)
+	assert.Contains(t, c.log(), "-http-addr")
+}
+
 func TestMainRejectsBadFlags(t *testing.T) {
 	c, addr := start(t, "-no-such-flag")
 	assert.Empty(t, addr)

@@ -69,7 +69,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if *rateLimit <= 0 || *rateBurst < 1 {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "addsvc: unexpected arguments %q: every setting is a flag\n", fs.Args())
+		fs.Usage()
+		return errUsage
+	}
+	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))

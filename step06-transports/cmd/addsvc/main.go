@@ -76,7 +76,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if *rateLimit <= 0 || *rateBurst < 1 {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "addsvc: unexpected arguments %q: every setting is a flag\n", fs.Args())
+		fs.Usage()
+		return errUsage
+	}
+	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
@@ -140,7 +145,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, logger log.Logger) (*http.Server, *grpc.Server) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", addsvc.NewHTTPHandler(endpoints, log.With(logger, "transport", "HTTP")))
+	mux.Handle("/", addsvc.NewHTTPHandler(endpoints, log.With(logger, "layer", "transport", "transport", "HTTP")))
 	httpServer := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -150,7 +155,7 @@ func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, logger log
 	}
 
 	grpcServer := grpc.NewServer()
-	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, log.With(logger, "transport", "gRPC")))
+	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, log.With(logger, "layer", "transport", "transport", "gRPC")))
 	reflection.Register(grpcServer)
 	return httpServer, grpcServer
 }

@@ -80,7 +80,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if *rateLimit <= 0 || *rateBurst < 1 {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "addsvc: unexpected arguments %q: every setting is a flag\n", fs.Args())
+		fs.Usage()
+		return errUsage
+	}
+	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
@@ -151,7 +156,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, tracer *zipkin.Tracer, logger log.Logger) (*http.Server, *grpc.Server) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", addsvc.NewHTTPHandler(endpoints, tracer, log.With(logger, "transport", "HTTP")))
+	mux.Handle("/", addsvc.NewHTTPHandler(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "HTTP")))
 	httpServer := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -163,7 +168,7 @@ func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, tracer *zi
 	// go-kit's interceptor puts the gRPC method in the context, where the
 	// server's trace finds it and tags its span with it.
 	grpcServer := grpc.NewServer(grpc.UnaryInterceptor(grpctransport.Interceptor))
-	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, tracer, log.With(logger, "transport", "gRPC")))
+	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "gRPC")))
 	reflection.Register(grpcServer)
 	return httpServer, grpcServer
 }

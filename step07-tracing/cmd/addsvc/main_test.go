@@ -394,12 +394,20 @@ func TestMainFailsClearlyOnATakenPort(t *testing.T) {
 }
 
 func TestMainRejectsRateLimitsThatRefuseEverything(t *testing.T) {
-	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-burst", "0"}} {
+	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-limit", "NaN"}, {"-rate-burst", "0"}} {
 		c, addr := start(t, args...)
 		assert.Empty(t, addr, "%v", args)
 		assert.Equal(t, 1, c.wait(t), "%v", args)
 		assert.Contains(t, c.log(), "-rate-limit must be above 0 and -rate-burst at least 1", "%v", args)
 	}
+}
+
+func TestMainRejectsArguments(t *testing.T) {
+	c, addr := start(t, "9000")
+	assert.Empty(t, addr)
+	assert.Equal(t, 2, c.wait(t))
+	assert.Contains(t, c.log(), `addsvc: unexpected arguments ["9000"]: every setting is a flag`)
+	assert.Contains(t, c.log(), "-http-addr")
 }
 
 func TestMainRejectsBadFlags(t *testing.T) {
