@@ -14,12 +14,12 @@ stepdir() {
 	local n=${1:-} dir
 	n=${n#step}
 	if [[ ! $n =~ ^[0-9]+$ ]]; then
-		echo "which step? give its number, e.g. 1 (steps: $(steps | tr '\n' ' '))" >&2
+		echo "which step? give its number, e.g. 1 (steps: $(echo $(steps)))" >&2
 		return 2
 	fi
 	dir=$(cd "$ROOT" && ls -d "step$(printf %02d "$((10#$n))")"-*/ 2>/dev/null | tr -d /)
 	if [[ -z $dir ]]; then
-		echo "there is no step $n; the steps are: $(steps | tr '\n' ' ')" >&2
+		echo "there is no step $n; the steps are: $(echo $(steps))" >&2
 		return 2
 	fi
 	echo "$dir"
