@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # prep.sh: download every module and build and vet every step and its tests
 # once, so that afterwards the workshop works with no network
-# (GOPROXY=off make test passes).
+# (GOPROXY=off make test passes); then get what the demo needs: the demo
+# tool, Jaeger (built once from source) and Prometheus.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 for dir in $(steps); do
@@ -14,6 +15,12 @@ for dir in $(steps); do
 		go test -race -count=1 -run '^$' ./... >/dev/null
 	)
 done
-# The tracing backend of the demo (make jaeger), built once from source.
+echo "prep: every step is downloaded and built; the steps now work offline." >&2
+
+# The demo: its tool, its tracing backend and its metrics backend.
+(cd "$ROOT/tools" && go build -o /dev/null ./... && go vet ./...)
 "$ROOT/scripts/jaeger.sh" build
-echo "prep: every step is downloaded and built; the workshop now works offline." >&2
+if ! "$ROOT/scripts/prometheus.sh" install; then
+	echo "prep: no Prometheus here; make prometheus and make demo need it (see above)" >&2
+fi
+echo "prep: the demo's parts are ready too (make demo)." >&2

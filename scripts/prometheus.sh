@@ -4,6 +4,7 @@
 # and its data in .run/prometheus (git-ignored). Ctrl-C or SIGTERM stops it.
 #
 # PROMETHEUS_ADDR changes the listen address (default 127.0.0.1:9090).
+# "prometheus.sh install" only makes sure that prometheus is there (make prep).
 # Where prometheus is missing, Debian and Ubuntu get the "prometheus" package;
 # elsewhere this says how to get it.
 set -euo pipefail
@@ -41,6 +42,11 @@ if ! command -v prometheus >/dev/null; then
 		MSG
 		exit 1
 	fi
+fi
+
+if [[ ${1:-} == install ]]; then
+	echo "prometheus: $(command -v prometheus) is there" >&2
+	exit 0
 fi
 
 mkdir -p "$ROOT/.run/prometheus"
