@@ -50,8 +50,8 @@ func main() {
 	}
 }
 
-// errUsage marks a command line that the flag package has refused, after
-// printing what is wrong and the usage.
+// errUsage marks a refused command line, once what is wrong and the usage
+// are printed.
 var errUsage = errors.New("bad command line")
 
 // run parses the flags, builds the service and serves it until ctx is done.
