@@ -40,7 +40,7 @@ done
 color=never
 [[ -t 1 ]] && color=always
 if [[ ${ALL:-} != 1 ]]; then
-	echo "(go.sum, the READMEs and generated *.pb.go are left out: make diff $1 $2 ALL=1 shows them)"
+	echo "(go.sum is left out, and so are the READMEs and generated *.pb.go: make diff $1 $2 ALL=1 shows those)"
 	echo
 fi
 cd "$tmp"
