@@ -116,8 +116,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	ints.WithLabelValues() // export both counters from the start, at 0
 	chars.WithLabelValues()
 
-	tracer, spans, err := addsvc.NewTracer("addsvc", *zipkinURL,
-		addsvc.NewLogReporter(log.With(logger, "layer", "tracing")), log.With(logger, "layer", "tracing"))
+	tracingLogger := log.With(logger, "layer", "tracing")
+	tracer, spans, err := addsvc.NewTracer("addsvc", *zipkinURL, addsvc.NewLogReporter(tracingLogger), tracingLogger)
 	if err != nil {
 		return err
 	}
