@@ -32,16 +32,24 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode returns the exit status for run's error, and prints the error on
+// stderr unless it is said already: 0 for success and for -h (the usage is
+// printed), 2 for a refused command line (what is wrong and the usage are
+// printed), 1 for any other error.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
-	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
-	case errors.Is(err, errUsage): // the flag package has said what is wrong
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
-		os.Exit(1)
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "addsvc: %v\n", err)
+		return 1
 	}
 }
 
