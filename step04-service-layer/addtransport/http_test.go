@@ -1,45 +1,17 @@
-package addsvc_test
+package addtransport_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gokit-workshop/workshop/step04-service-layer/addsvc"
+	"github.com/gokit-workshop/workshop/step04-service-layer/addservice"
+	"github.com/gokit-workshop/workshop/step04-service-layer/addtransport"
 )
-
-// response is what a test reads back from one HTTP call.
-type response struct {
-	status      int
-	contentType string
-	body        string
-}
-
-// post sends body to url with POST and reads the whole answer.
-func post(t *testing.T, url, body string) response {
-	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{resp.StatusCode, resp.Header.Get("Content-Type"), string(b)}
-}
-
-func newServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(addsvc.NewHTTPHandler(addsvc.NewBasicService()))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 func TestHTTPAnswers(t *testing.T) {
 	srv := newServer(t)
@@ -105,38 +77,27 @@ func TestHTTPUnknownPath(t *testing.T) {
 
 func TestHTTPBusinessRules(t *testing.T) {
 	srv := newServer(t)
-	for _, tt := range sumCases {
-		t.Run("sum "+tt.name, func(t *testing.T) {
-			got := post(t, srv.URL+"/sum", fmt.Sprintf(`{"a":%d,"b":%d}`, tt.a, tt.b))
-			if tt.wantErr != nil {
-				assert.Equal(t, http.StatusBadRequest, got.status)
-				assert.Equal(t, tt.wantErr.Error()+"\n", got.body)
-				return
-			}
-			assert.Equal(t, http.StatusOK, got.status)
-			assert.JSONEq(t, fmt.Sprintf(`{"v":%d}`, tt.want), got.body)
-		})
+	tests := []struct {
+		name, path, body string
+		wantErr          error
+	}{
+		{"two zeroes", "/sum", `{"a":0,"b":0}`, addservice.ErrTwoZeroes},
+		{"overflow", "/sum", `{"a":2147483647,"b":1}`, addservice.ErrIntOverflow},
+		{"underflow", "/sum", `{"a":-2147483648,"b":-1}`, addservice.ErrIntOverflow},
+		{"11 bytes", "/concat", `{"a":"hello","b":"world!"}`, addservice.ErrMaxSizeExceeded},
+		{"11 bytes, 6 characters", "/concat", `{"a":"ééééé","b":"a"}`, addservice.ErrMaxSizeExceeded},
 	}
-	for _, tt := range concatCases {
-		t.Run("concat "+tt.name, func(t *testing.T) {
-			body, err := json.Marshal(map[string]string{"a": tt.a, "b": tt.b})
-			require.NoError(t, err)
-			got := post(t, srv.URL+"/concat", string(body))
-			if tt.wantErr != nil {
-				assert.Equal(t, http.StatusBadRequest, got.status)
-				assert.Equal(t, tt.wantErr.Error()+"\n", got.body)
-				return
-			}
-			assert.Equal(t, http.StatusOK, got.status)
-			want, err := json.Marshal(map[string]string{"v": tt.want})
-			require.NoError(t, err)
-			assert.JSONEq(t, string(want), got.body)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := post(t, srv.URL+tt.path, tt.body)
+			assert.Equal(t, http.StatusBadRequest, got.status)
+			assert.Equal(t, tt.wantErr.Error()+"\n", got.body)
 		})
 	}
 }
 
 func TestHTTPOtherServiceErrorsAre500(t *testing.T) {
-	srv := httptest.NewServer(addsvc.NewHTTPHandler(&stubService{err: errDatabase}))
+	srv := httptest.NewServer(addtransport.NewHTTPHandler(&stubService{err: errDatabase}))
 	t.Cleanup(srv.Close)
 	for _, path := range []string{"/sum", "/concat"} {
 		got := post(t, srv.URL+path, `{}`)
@@ -147,7 +108,7 @@ func TestHTTPOtherServiceErrorsAre500(t *testing.T) {
 
 func TestHTTPPassesTheRequestContext(t *testing.T) {
 	stub := &stubService{sum: 3}
-	srv := httptest.NewServer(addsvc.NewHTTPHandler(stub))
+	srv := httptest.NewServer(addtransport.NewHTTPHandler(stub))
 	t.Cleanup(srv.Close)
 	post(t, srv.URL+"/sum", `{"a":1,"b":2}`)
 	require.NotNil(t, stub.ctx)
