@@ -25,7 +25,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
-	"github.com/gokit-workshop/workshop/step05-endpoints/addsvc"
+	"github.com/gokit-workshop/workshop/step05-endpoints/addendpoint"
+	"github.com/gokit-workshop/workshop/step05-endpoints/addservice"
+	"github.com/gokit-workshop/workshop/step05-endpoints/addtransport"
 )
 
 // Server timeouts: a slow or stalled client cannot hold a connection forever.
@@ -39,16 +41,24 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode returns the exit status for run's error, and prints the error on
+// stderr unless it is said already: 0 for success and for -h (the usage is
+// printed), 2 for a refused command line (what is wrong and the usage are
+// printed), 1 for any other error.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
-	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
-	case errors.Is(err, errUsage): // the flag package has said what is wrong
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
-		os.Exit(1)
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "addsvc: %v\n", err)
+		return 1
 	}
 }
 
@@ -93,7 +103,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	chars := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "addsvc",
 		Name:      "characters_concatenated_total",
-		Help:      "Characters (runes) in the results of Concat.",
+		Help:      "Characters (bytes) in the results of Concat.",
 	}, nil)
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "addsvc",
@@ -107,18 +117,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	// The onion, from the inside out: business logic, then logging, then
 	// instrumenting.
-	var svc addsvc.Service
-	svc = addsvc.NewBasicService()
-	svc = addsvc.NewLoggingMiddleware(log.With(logger, "layer", "service"))(svc)
-	svc = addsvc.NewInstrumentingMiddleware(kitprometheus.NewCounter(ints), kitprometheus.NewCounter(chars))(svc)
+	var svc addservice.Service
+	svc = addservice.NewBasicService()
+	svc = addservice.LoggingMiddleware(log.With(logger, "layer", "service"))(svc)
+	svc = addservice.InstrumentingMiddleware(kitprometheus.NewCounter(ints), kitprometheus.NewCounter(chars))(svc)
 
 	// Then the endpoints, each in its own endpoint middlewares.
-	endpoints := addsvc.NewEndpoints(svc, log.With(logger, "layer", "endpoint"),
-		kitprometheus.NewHistogram(duration), addsvc.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst})
+	endpoints := addendpoint.New(svc, log.With(logger, "layer", "endpoint"),
+		kitprometheus.NewHistogram(duration), addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst})
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", addsvc.NewHTTPHandler(endpoints))
+	mux.Handle("/", addtransport.NewHTTPHandler(endpoints))
 
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {

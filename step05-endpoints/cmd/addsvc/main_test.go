@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"io"
+	"errors"
+	"flag"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,169 +14,124 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// runMainEnv, when set, makes the test binary run main instead of the tests,
-// so that the tests can start the real command and send it real signals.
-const runMainEnv = "ADDSVC_TEST_RUN_MAIN"
+func TestRunServesUntilItsContextEnds(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	status, body := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"v":3}`, body)
+
+	status, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, metrics, "\naddsvc_integers_summed_total 2\n")
+	assert.Contains(t, metrics, "\naddsvc_characters_concatenated_total 0\n")
+	assert.Contains(t, metrics, `addsvc_request_duration_seconds_count{method="Sum",success="true"} 1`)
+	assert.Contains(t, metrics, `go_goroutines`)
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=service method=Sum a=1 b=2 v=3 err=null took=\S+$`, r.log.String())
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=endpoint method=Sum err=null took=\S+$`, r.log.String())
+
+	require.NoError(t, r.stop(t))
+	assert.Contains(t, r.log.String(), "shutting down")
+	assert.Contains(t, r.log.String(), "stopped")
+	_, err := net.DialTimeout("tcp", r.addr, time.Second)
+	assert.Error(t, err, "the port is still open after run returned")
 }
 
-// command is the addsvc command running in a child process.
-type command struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	stderr strings.Builder
-	done   chan struct{}
-}
-
-// start runs addsvc with args and returns once it has exited or has logged
-// the address it listens on (then it returns that address).
-func start(t *testing.T, args ...string) (*command, string) {
-	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	c := &command{cmd: exec.Command(exe, args...), done: make(chan struct{})}
-	c.cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	pipe, err := c.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, c.cmd.Start())
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	})
-
-	addrc := make(chan string, 1)
-	listening := regexp.MustCompile(`listening on http://([^\s"]+)`)
-	go func() {
-		defer close(c.done)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			c.mu.Lock()
-			c.stderr.WriteString(sc.Text() + "\n")
-			c.mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addrc <- m[1]
-			}
-		}
-		_ = c.cmd.Wait()
-	}()
-	select {
-	case addr := <-addrc:
-		return c, addr
-	case <-c.done:
-		return c, ""
-	case <-time.After(20 * time.Second):
-		t.Fatalf("addsvc did not start; its log:\n%s", c.log())
-		return nil, ""
-	}
-}
-
-// log returns what the command has written to stderr so far.
-func (c *command) log() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stderr.String()
-}
-
-// wait waits for the command to exit and returns its exit code.
-func (c *command) wait(t *testing.T) int {
-	t.Helper()
-	select {
-	case <-c.done:
-		return c.cmd.ProcessState.ExitCode()
-	case <-time.After(20 * time.Second):
-		t.Fatalf("addsvc did not exit; its log:\n%s", c.log())
-		return -1
-	}
-}
-
-func TestMainServesAndShutsDownOnSIGTERM(t *testing.T) {
-	c, addr := start(t, "-http-addr", "127.0.0.1:0")
-	require.NotEmpty(t, addr, "addsvc exited early; its log:\n%s", c.log())
-
-	resp, err := http.Post("http://"+addr+"/sum", "application/json", strings.NewReader(`{"a":1,"b":2}`))
-	require.NoError(t, err)
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"v":3}`, string(body))
-
-	resp, err = http.Get("http://" + addr + "/metrics")
-	require.NoError(t, err)
-	metrics, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(metrics), "\naddsvc_integers_summed_total 2\n")
-	assert.Contains(t, string(metrics), "\naddsvc_characters_concatenated_total 0\n")
-	assert.Contains(t, string(metrics), `addsvc_request_duration_seconds_count{method="Sum",success="true"} 1`)
-	assert.Contains(t, string(metrics), `go_goroutines`)
-
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
-	assert.Equal(t, 0, c.wait(t), "exit code; log:\n%s", c.log())
-	assert.Contains(t, c.log(), "shutting down")
-	assert.Contains(t, c.log(), "stopped")
-	assert.Regexp(t, `(?m)^ts=\S+ caller=middleware.go:\d+ layer=service method=Sum a=1 b=2 v=3 err=null took=\S+$`, c.log())
-	assert.Regexp(t, `(?m)^ts=\S+ caller=endpoint.go:\d+ layer=endpoint method=Sum err=null took=\S+$`, c.log())
-
-	_, err = net.DialTimeout("tcp", addr, time.Second)
-	assert.Error(t, err, "the port is still open after shutdown")
-}
-
-func TestMainRateLimitFlags(t *testing.T) {
-	c, addr := start(t, "-http-addr", "127.0.0.1:0", "-rate-limit", "0.001", "-rate-burst", "2")
-	require.NotEmpty(t, addr, "addsvc exited early; its log:\n%s", c.log())
+func TestRunRateLimitFlags(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-rate-limit", "0.001", "-rate-burst", "2")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 	var codes []int
 	for range 3 {
-		resp, err := http.Post("http://"+addr+"/sum", "application/json", strings.NewReader(`{"a":1,"b":2}`))
-		require.NoError(t, err)
-		resp.Body.Close()
-		codes = append(codes, resp.StatusCode)
+		status, _ := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
+		codes = append(codes, status)
 	}
 	assert.Equal(t, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}, codes)
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
-	assert.Equal(t, 0, c.wait(t))
+	require.NoError(t, r.stop(t))
 }
 
-func TestMainFailsClearlyOnATakenPort(t *testing.T) {
+func TestRunRefusesRateLimitsThatRefuseEverything(t *testing.T) {
+	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-limit", "NaN"}, {"-rate-burst", "0"}} {
+		r := startRun(t, args...)
+		err := r.stop(t)
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), "-rate-limit must be above 0 and -rate-burst at least 1", "%v", args)
+		assert.Equal(t, 1, exitCode(err, &logBuffer{}), "%v", args)
+	}
+}
+
+func TestRunFailsClearlyOnATakenPort(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
 
-	c, addr := start(t, "-http-addr", ln.Addr().String())
-	assert.Empty(t, addr)
-	assert.Equal(t, 1, c.wait(t))
-	assert.Contains(t, c.log(), "listen on "+ln.Addr().String())
-	assert.Contains(t, c.log(), "address already in use")
+	r := startRun(t, "-http-addr", ln.Addr().String())
+	assert.Empty(t, r.addr)
+	err = r.stop(t)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "listen on "+ln.Addr().String())
+	assert.Contains(t, err.Error(), "address already in use")
+	assert.Equal(t, 1, exitCode(err, &logBuffer{}))
 }
 
-func TestMainRejectsRateLimitsThatRefuseEverything(t *testing.T) {
-	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-limit", "NaN"}, {"-rate-burst", "0"}} {
-		c, addr := start(t, args...)
-		assert.Empty(t, addr, "%v", args)
-		assert.Equal(t, 1, c.wait(t), "%v", args)
-		assert.Contains(t, c.log(), "-rate-limit must be above 0 and -rate-burst at least 1", "%v", args)
+func TestRunRefusesBadCommandLines(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantLog string // said exactly once
+	}{
+		{"an argument", []string{"9000"}, `addsvc: unexpected arguments ["9000"]: every setting is a flag`},
+		{"an unknown flag", []string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag"},
+		{"a flag without its value", []string{"-http-addr"}, "flag needs an argument: -http-addr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startRun(t, tt.args...)
+			err := r.stop(t)
+			assert.ErrorIs(t, err, errUsage)
+			assert.Equal(t, 2, exitCode(err, &logBuffer{}))
+			assert.Equal(t, 1, strings.Count(r.log.String(), tt.wantLog), "said once:\n%s", r.log)
+			assert.Contains(t, r.log.String(), "-http-addr", "the usage follows")
+		})
 	}
 }
 
-func TestMainRejectsArguments(t *testing.T) {
-	c, addr := start(t, "9000")
-	assert.Empty(t, addr)
-	assert.Equal(t, 2, c.wait(t))
-	assert.Contains(t, c.log(), `addsvc: unexpected arguments ["9000"]: every setting is a flag`)
-	assert.Contains(t, c.log(), "-http-addr")
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		want       int
+		wantStderr string
+	}{
+		{"success", nil, 0, ""},
+		{"-h", flag.ErrHelp, 0, ""},
+		{"a refused command line, already explained", errUsage, 2, ""},
+		{"any other error", errors.New("listen on x: boom"), 1, "addsvc: listen on x: boom\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr logBuffer
+			assert.Equal(t, tt.want, exitCode(tt.err, &stderr))
+			assert.Equal(t, tt.wantStderr, stderr.String())
+		})
+	}
 }
 
-func TestMainRejectsBadFlags(t *testing.T) {
-	c, addr := start(t, "-no-such-flag")
-	assert.Empty(t, addr)
-	assert.Equal(t, 2, c.wait(t))
-	assert.Equal(t, 1, strings.Count(c.log(), "flag provided but not defined: -no-such-flag"), "said once:\n%s", c.log())
-	assert.Contains(t, c.log(), "-http-addr")
+// TestMainStopsOnSIGTERM is the one test of the real process: a signal, not
+// a cancelled context, ends it, and it exits with 0.
+func TestMainStopsOnSIGTERM(t *testing.T) {
+	cmd, log := startMain(t, "-http-addr", "127.0.0.1:0")
+	require.Eventually(t, func() bool { return listening.MatchString(log.String()) },
+		10*time.Second, 10*time.Millisecond, "it did not listen; its log:\n%s", log)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "exit status; its log:\n%s", log)
+	case <-time.After(15 * time.Second):
+		t.Fatalf("it did not exit within 15s of SIGTERM; its log:\n%s", log)
+	}
+	assert.Contains(t, log.String(), "stopped")
 }

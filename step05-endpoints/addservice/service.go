@@ -1,9 +1,8 @@
-// Package addsvc is the add service of the talk "Go + microservices = Go kit"
-// with a service layer (slides 50–67) and, around it, an endpoint layer
-// (slides 68–76): one endpoint per method, wrapped in a rate limiter, a
-// circuit breaker, logging and a duration histogram, called by an HTTP
-// transport that only decodes, calls and encodes.
-package addsvc
+// Package addservice is the innermost layer of the add service's onion
+// (slides 50–67): the Service interface, its business rules and their
+// errors, and the service middlewares that log and count its calls. It knows
+// nothing of HTTP, JSON or any other transport.
+package addservice
 
 import (
 	"context"
@@ -37,9 +36,9 @@ const (
 	maxLen = 10
 )
 
-// isBusinessError tells a broken business rule, which is the caller's fault,
+// IsBusinessError tells a broken business rule, which is the caller's fault,
 // from any other error.
-func isBusinessError(err error) bool {
+func IsBusinessError(err error) bool {
 	return errors.Is(err, ErrTwoZeroes) ||
 		errors.Is(err, ErrIntOverflow) ||
 		errors.Is(err, ErrMaxSizeExceeded)

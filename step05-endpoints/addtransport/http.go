@@ -1,4 +1,8 @@
-package addsvc
+// Package addtransport is the outermost layer of the add service's onion: an
+// HTTP handler that decodes a request, calls its endpoint and encodes the
+// response (slide 67). It depends on the endpoints and the service; neither
+// knows of it.
+package addtransport
 
 import (
 	"encoding/json"
@@ -7,25 +11,28 @@ import (
 
 	"github.com/go-kit/kit/ratelimit"
 	"github.com/sony/gobreaker"
+
+	"github.com/gokit-workshop/workshop/step05-endpoints/addendpoint"
+	"github.com/gokit-workshop/workshop/step05-endpoints/addservice"
 )
 
 // NewHTTPHandler returns the HTTP transport of the endpoints: POST /sum
 // {"a":1,"b":2} answers {"v":3}, and POST /concat {"a":"x","b":"y"} answers
 // {"v":"xy"}. It decodes a request, calls its endpoint and encodes the
 // response; the endpoint middlewares do the rest.
-func NewHTTPHandler(endpoints Endpoints) http.Handler {
+func NewHTTPHandler(endpoints addendpoint.Set) http.Handler {
 	return httpHandler{endpoints: endpoints}
 }
 
 type httpHandler struct {
-	endpoints Endpoints
+	endpoints addendpoint.Set
 }
 
 // ServeHTTP switches on the path, as in the earlier steps.
 func (h httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/sum":
-		var req SumRequest
+		var req addendpoint.SumRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -35,7 +42,7 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), errorStatus(err))
 			return
 		}
-		if err := resp.(SumResponse).Err; err != nil {
+		if err := resp.(addendpoint.SumResponse).Err; err != nil {
 			http.Error(w, err.Error(), errorStatus(err))
 			return
 		}
@@ -43,7 +50,7 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(resp)
 
 	case "/concat":
-		var req ConcatRequest
+		var req addendpoint.ConcatRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -53,7 +60,7 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), errorStatus(err))
 			return
 		}
-		if err := resp.(ConcatResponse).Err; err != nil {
+		if err := resp.(addendpoint.ConcatResponse).Err; err != nil {
 			http.Error(w, err.Error(), errorStatus(err))
 			return
 		}
@@ -70,7 +77,7 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // 500 for anything else.
 func errorStatus(err error) int {
 	switch {
-	case isBusinessError(err):
+	case addservice.IsBusinessError(err):
 		return http.StatusBadRequest
 	case errors.Is(err, ratelimit.ErrLimited):
 		return http.StatusTooManyRequests
