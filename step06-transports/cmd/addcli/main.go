@@ -23,7 +23,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/gokit-workshop/workshop/step06-transports/addsvc"
+	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
+	"github.com/gokit-workshop/workshop/step06-transports/addservice"
+	"github.com/gokit-workshop/workshop/step06-transports/addtransport"
 )
 
 // Exit codes.
@@ -92,18 +94,18 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, timeout time.D
 
 	// One call never reaches the client's limits; they matter to programs
 	// that keep a client for many calls.
-	limits := addsvc.Limits{Rate: rate.Inf}
-	var svc addsvc.Service
+	limits := addendpoint.Limits{Rate: rate.Inf}
+	var svc addservice.Service
 	if useGRPC {
 		conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			return fmt.Errorf("gRPC client for %s: %w", grpcAddr, err)
 		}
 		defer conn.Close()
-		svc = addsvc.NewGRPCClient(conn, limits)
+		svc = addtransport.NewGRPCClient(conn, limits)
 	} else {
 		var err error
-		svc, err = addsvc.NewHTTPClient(httpAddr, limits)
+		svc, err = addtransport.NewHTTPClient(httpAddr, limits)
 		if err != nil {
 			return err
 		}

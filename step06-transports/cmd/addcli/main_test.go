@@ -16,7 +16,9 @@ import (
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 
-	"github.com/gokit-workshop/workshop/step06-transports/addsvc"
+	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
+	"github.com/gokit-workshop/workshop/step06-transports/addservice"
+	"github.com/gokit-workshop/workshop/step06-transports/addtransport"
 	"github.com/gokit-workshop/workshop/step06-transports/pb"
 )
 
@@ -33,22 +35,22 @@ func (brokenService) Concat(context.Context, string, string) (string, error) {
 
 // serve serves svc over HTTP and gRPC on loopback, as addsvc does, and
 // returns both addresses.
-func serve(t *testing.T, svc addsvc.Service) (httpAddr, grpcAddr string) {
+func serve(t *testing.T, svc addservice.Service) (httpAddr, grpcAddr string) {
 	t.Helper()
-	endpoints := addsvc.NewEndpoints(svc, log.NewNopLogger(), discard.NewHistogram(), addsvc.Limits{Rate: rate.Inf})
-	httpServer := httptest.NewServer(addsvc.NewHTTPHandler(endpoints, log.NewNopLogger()))
+	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), addendpoint.Limits{Rate: rate.Inf})
+	httpServer := httptest.NewServer(addtransport.NewHTTPHandler(endpoints, log.NewNopLogger()))
 	t.Cleanup(httpServer.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	grpcServer := grpc.NewServer()
-	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, log.NewNopLogger()))
+	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.NewNopLogger()))
 	go grpcServer.Serve(ln)
 	t.Cleanup(grpcServer.Stop)
 	return strings.TrimPrefix(httpServer.URL, "http://"), ln.Addr().String()
 }
 
 func TestCLI(t *testing.T) {
-	httpAddr, grpcAddr := serve(t, addsvc.NewBasicService())
+	httpAddr, grpcAddr := serve(t, addservice.NewBasicService())
 	tests := []struct {
 		name       string
 		args       []string

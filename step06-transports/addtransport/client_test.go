@@ -1,71 +1,25 @@
-package addsvc_test
+package addtransport_test
 
 import (
 	"context"
 	"errors"
 	"net"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/go-kit/kit/metrics/discard"
 	"github.com/go-kit/kit/ratelimit"
-	"github.com/go-kit/log"
 	"github.com/sony/gobreaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/gokit-workshop/workshop/step06-transports/addsvc"
-	"github.com/gokit-workshop/workshop/step06-transports/pb"
+	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
+	"github.com/gokit-workshop/workshop/step06-transports/addservice"
+	"github.com/gokit-workshop/workshop/step06-transports/addtransport"
 )
 
-// servers serves the endpoints of svc over real HTTP and real gRPC on
-// loopback, and returns both addresses.
-func servers(t *testing.T, svc addsvc.Service, limits addsvc.Limits) (httpAddr, grpcAddr string) {
-	t.Helper()
-	endpoints := addsvc.NewEndpoints(svc, log.NewNopLogger(), discard.NewHistogram(), limits)
-
-	httpServer := httptest.NewServer(addsvc.NewHTTPHandler(endpoints, log.NewNopLogger()))
-	t.Cleanup(httpServer.Close)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	grpcServer := grpc.NewServer()
-	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, log.NewNopLogger()))
-	go grpcServer.Serve(ln)
-	t.Cleanup(grpcServer.Stop)
-
-	return httpServer.URL, ln.Addr().String()
-}
-
-// dialGRPC returns a client connection to addr.
-func dialGRPC(t *testing.T, addr string) *grpc.ClientConn {
-	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
-// clients returns the service itself and the HTTP and gRPC clients of the
-// same service served on loopback: three ways to call one Service.
-func clients(t *testing.T, svc addsvc.Service, limits addsvc.Limits) map[string]addsvc.Service {
-	t.Helper()
-	httpAddr, grpcAddr := servers(t, svc, limits)
-	httpClient, err := addsvc.NewHTTPClient(httpAddr, roomy)
-	require.NoError(t, err)
-	return map[string]addsvc.Service{
-		"direct": svc,
-		"HTTP":   httpClient,
-		"gRPC":   addsvc.NewGRPCClient(dialGRPC(t, grpcAddr), roomy),
-	}
-}
-
 func TestClientsAnswerAsTheService(t *testing.T) {
-	for name, svc := range clients(t, addsvc.NewBasicService(), roomy) {
+	for name, svc := range clients(t, addservice.NewBasicService(), roomy) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			for _, tt := range sumCases {
@@ -90,12 +44,12 @@ func TestClientsSeeTheServersLimit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// The server's endpoints, and so its limiter, are shared by both
 			// transports: each transport gets a server of its own.
-			svc := clients(t, addsvc.NewBasicService(), addsvc.Limits{Rate: rate.Every(time.Hour), Burst: 1})[name]
+			svc := clients(t, addservice.NewBasicService(), addendpoint.Limits{Rate: rate.Every(time.Hour), Burst: 1})[name]
 			_, err := svc.Sum(context.Background(), 1, 2)
 			require.NoError(t, err)
 			// However many times the server refuses, the client's breaker
 			// stays closed: a refusal is not a failure.
-			for range 2 * addsvc.BreakerFailures {
+			for range 2 * addendpoint.BreakerFailures {
 				_, err = svc.Sum(context.Background(), 1, 2)
 				assert.ErrorIs(t, err, ratelimit.ErrLimited)
 				assert.Equal(t, "server: rate limit exceeded", err.Error())
@@ -106,21 +60,21 @@ func TestClientsSeeTheServersLimit(t *testing.T) {
 
 func TestClientsSeeTheServersBreaker(t *testing.T) {
 	httpAddr, grpcAddr := servers(t, &stubService{err: errDatabase}, roomy)
-	newHTTP := func() addsvc.Service {
-		c, err := addsvc.NewHTTPClient(httpAddr, roomy)
+	newHTTP := func() addservice.Service {
+		c, err := addtransport.NewHTTPClient(httpAddr, roomy)
 		require.NoError(t, err)
 		return c
 	}
 	conn := dialGRPC(t, grpcAddr)
-	newGRPC := func() addsvc.Service { return addsvc.NewGRPCClient(conn, roomy) }
+	newGRPC := func() addservice.Service { return addtransport.NewGRPCClient(conn, roomy) }
 
-	for name, newClient := range map[string]func() addsvc.Service{"HTTP": newHTTP, "gRPC": newGRPC} {
+	for name, newClient := range map[string]func() addservice.Service{"HTTP": newHTTP, "gRPC": newGRPC} {
 		t.Run(name, func(t *testing.T) {
 			// Each transport's calls reach the same endpoints, so the first
 			// transport to run opens the server's breaker; either way a new
 			// client sees failures, then the open breaker.
 			first := newClient()
-			for range addsvc.BreakerFailures {
+			for range addendpoint.BreakerFailures {
 				_, err := first.Sum(context.Background(), 1, 2)
 				require.Error(t, err)
 				assert.False(t, errors.Is(err, errDatabase), "the error crossed a transport: %v", err)
@@ -139,13 +93,13 @@ func TestClientsSeeTheServersBreaker(t *testing.T) {
 }
 
 func TestClientsOwnLimiter(t *testing.T) {
-	httpAddr, grpcAddr := servers(t, addsvc.NewBasicService(), roomy)
-	limits := addsvc.Limits{Rate: rate.Every(time.Hour), Burst: 2}
-	httpClient, err := addsvc.NewHTTPClient(httpAddr, limits)
+	httpAddr, grpcAddr := servers(t, addservice.NewBasicService(), roomy)
+	limits := addendpoint.Limits{Rate: rate.Every(time.Hour), Burst: 2}
+	httpClient, err := addtransport.NewHTTPClient(httpAddr, limits)
 	require.NoError(t, err)
-	for name, svc := range map[string]addsvc.Service{
+	for name, svc := range map[string]addservice.Service{
 		"HTTP": httpClient,
-		"gRPC": addsvc.NewGRPCClient(dialGRPC(t, grpcAddr), limits),
+		"gRPC": addtransport.NewGRPCClient(dialGRPC(t, grpcAddr), limits),
 	} {
 		t.Run(name, func(t *testing.T) {
 			for range 2 {
@@ -160,11 +114,11 @@ func TestClientsOwnLimiter(t *testing.T) {
 }
 
 func TestClientsBreakerIgnoresBusinessErrors(t *testing.T) {
-	for name, svc := range clients(t, addsvc.NewBasicService(), roomy) {
+	for name, svc := range clients(t, addservice.NewBasicService(), roomy) {
 		t.Run(name, func(t *testing.T) {
-			for range 3 * addsvc.BreakerFailures {
+			for range 3 * addendpoint.BreakerFailures {
 				_, err := svc.Sum(context.Background(), 0, 0)
-				require.ErrorIs(t, err, addsvc.ErrTwoZeroes)
+				require.ErrorIs(t, err, addservice.ErrTwoZeroes)
 			}
 			v, err := svc.Sum(context.Background(), 1, 2)
 			require.NoError(t, err)
@@ -179,16 +133,16 @@ func TestClientsReportUnreachableServers(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 
-	httpClient, err := addsvc.NewHTTPClient(addr, roomy)
+	httpClient, err := addtransport.NewHTTPClient(addr, roomy)
 	require.NoError(t, err)
 	_, err = httpClient.Sum(context.Background(), 1, 2)
 	assert.ErrorContains(t, err, "connection refused")
 
-	_, err = addsvc.NewGRPCClient(dialGRPC(t, addr), roomy).Sum(context.Background(), 1, 2)
+	_, err = addtransport.NewGRPCClient(dialGRPC(t, addr), roomy).Sum(context.Background(), 1, 2)
 	assert.ErrorContains(t, err, "connection refused")
 }
 
 func TestNewHTTPClientRejectsABadAddress(t *testing.T) {
-	_, err := addsvc.NewHTTPClient("http://[::1", roomy)
+	_, err := addtransport.NewHTTPClient("http://[::1", roomy)
 	assert.ErrorContains(t, err, "parse HTTP instance")
 }

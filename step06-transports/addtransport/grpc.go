@@ -1,4 +1,4 @@
-package addsvc
+package addtransport
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
+	"github.com/gokit-workshop/workshop/step06-transports/addservice"
 	"github.com/gokit-workshop/workshop/step06-transports/pb"
 )
 
@@ -19,7 +21,7 @@ import (
 // function that decodes the protobuf request and one that encodes the reply.
 // Errors leave as gRPC status codes (see grpcStatus) and are logged to
 // logger. Register it with pb.RegisterAddServer.
-func NewGRPCServer(endpoints Endpoints, logger log.Logger) pb.AddServer {
+func NewGRPCServer(endpoints addendpoint.Set, logger log.Logger) pb.AddServer {
 	opts := []grpctransport.ServerOption{
 		grpctransport.ServerErrorHandler(newErrorHandler(logger)),
 	}
@@ -28,6 +30,9 @@ func NewGRPCServer(endpoints Endpoints, logger log.Logger) pb.AddServer {
 		concat: grpctransport.NewServer(endpoints.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatReply, opts...),
 	}
 }
+
+// The gRPC server is what the generated code registers.
+var _ pb.AddServer = (*grpcServer)(nil)
 
 type grpcServer struct {
 	pb.UnimplementedAddServer
@@ -53,18 +58,18 @@ func (s *grpcServer) Concat(ctx context.Context, req *pb.ConcatRequest) (*pb.Con
 
 func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.SumRequest)
-	return SumRequest{A: int(req.A), B: int(req.B)}, nil
+	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
 }
 
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.ConcatRequest)
-	return ConcatRequest{A: req.A, B: req.B}, nil
+	return addendpoint.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
 // encodeGRPCSumReply encodes a response, or returns the broken business rule
 // that it carries as the error of the call.
 func encodeGRPCSumReply(_ context.Context, response any) (any, error) {
-	resp := response.(SumResponse)
+	resp := response.(addendpoint.SumResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
@@ -72,7 +77,7 @@ func encodeGRPCSumReply(_ context.Context, response any) (any, error) {
 }
 
 func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
-	resp := response.(ConcatResponse)
+	resp := response.(addendpoint.ConcatResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
@@ -85,7 +90,7 @@ func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
 func grpcStatus(err error) error {
 	code := codes.Internal
 	switch {
-	case isBusinessError(err):
+	case addservice.IsBusinessError(err):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):
 		code = codes.ResourceExhausted

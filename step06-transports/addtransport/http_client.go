@@ -1,4 +1,4 @@
-package addsvc
+package addtransport
 
 import (
 	"bytes"
@@ -15,15 +15,17 @@ import (
 	"github.com/go-kit/kit/ratelimit"
 	httptransport "github.com/go-kit/kit/transport/http"
 	"github.com/sony/gobreaker"
-	"golang.org/x/time/rate"
+
+	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
+	"github.com/gokit-workshop/workshop/step06-transports/addservice"
 )
 
 // NewHTTPClient returns a Service that calls the HTTP transport at instance
 // ("127.0.0.1:8080" or "http://host:port"). It is an onion too: each method
 // is a go-kit HTTP client endpoint behind its own rate limiter and circuit
 // breaker (see clientEndpoint). The service's errors come back as
-// themselves: errors.Is(err, ErrTwoZeroes) holds.
-func NewHTTPClient(instance string, limits Limits) (Service, error) {
+// themselves: errors.Is(err, addservice.ErrTwoZeroes) holds.
+func NewHTTPClient(instance string, limits addendpoint.Limits) (addservice.Service, error) {
 	if !strings.HasPrefix(instance, "http://") && !strings.HasPrefix(instance, "https://") {
 		instance = "http://" + instance
 	}
@@ -35,18 +37,18 @@ func NewHTTPClient(instance string, limits Limits) (Service, error) {
 		encodeHTTPRequest, decodeHTTPSumResponse).Endpoint()
 	concat := httptransport.NewClient(http.MethodPost, base.JoinPath("/concat"),
 		encodeHTTPRequest, decodeHTTPConcatResponse).Endpoint()
-	return Endpoints{
+	return addendpoint.Set{
 		SumEndpoint:    clientEndpoint("Sum", sum, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, limits),
 	}, nil
 }
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter
-// and a circuit breaker, with the settings of the server's (NewEndpoints):
+// and a circuit breaker, with the settings of the server's (addendpoint.New):
 // a client stops calling a server that keeps failing.
-func clientEndpoint(method string, e endpoint.Endpoint, limits Limits) endpoint.Endpoint {
-	e = circuitBreaker(method)(e)
-	e = ratelimit.NewErroringLimiter(rate.NewLimiter(limits.Rate, limits.Burst))(e)
+func clientEndpoint(method string, e endpoint.Endpoint, limits addendpoint.Limits) endpoint.Endpoint {
+	e = addendpoint.CircuitBreaker(method)(e)
+	e = addendpoint.RateLimiter(limits)(e)
 	return e
 }
 
@@ -63,13 +65,13 @@ func encodeHTTPRequest(_ context.Context, r *http.Request, request any) error {
 }
 
 func decodeHTTPSumResponse(_ context.Context, r *http.Response) (any, error) {
-	var resp SumResponse
+	var resp addendpoint.SumResponse
 	err := decodeHTTPResponse(r, &resp, &resp.Err)
 	return resp, err
 }
 
 func decodeHTTPConcatResponse(_ context.Context, r *http.Response) (any, error) {
-	var resp ConcatResponse
+	var resp addendpoint.ConcatResponse
 	err := decodeHTTPResponse(r, &resp, &resp.Err)
 	return resp, err
 }
@@ -83,7 +85,7 @@ func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 	body := io.LimitReader(r.Body, MaxBodyBytes)
 	if r.StatusCode != http.StatusOK {
 		err := errorFromHTTP(r.StatusCode, body)
-		if isBusinessError(err) || errors.Is(err, ratelimit.ErrLimited) {
+		if addservice.IsBusinessError(err) || errors.Is(err, ratelimit.ErrLimited) {
 			*failed = err
 			return nil
 		}
@@ -104,8 +106,8 @@ func errorFromHTTP(status int, body io.Reader) error {
 		return fmt.Errorf("HTTP status %d with no error message", status)
 	}
 	switch {
-	case status == http.StatusBadRequest && businessError(e.Error) != nil:
-		return businessError(e.Error)
+	case status == http.StatusBadRequest && addservice.BusinessError(e.Error) != nil:
+		return addservice.BusinessError(e.Error)
 	case status == http.StatusTooManyRequests:
 		return fmt.Errorf("server: %w", ratelimit.ErrLimited)
 	case status == http.StatusServiceUnavailable && e.Error == gobreaker.ErrOpenState.Error():
