@@ -66,66 +66,105 @@ var errUsage = errors.New("bad command line")
 
 // run parses the flags, builds the service and serves it until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
+	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	m := newMetrics()
+	svc := newOnion(logger, m)
+	srv := newServer(svc, m.reg)
+
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", cfg.httpAddr, err)
+	}
+	logger.Log("msg", "listening on http://"+ln.Addr().String())
+	return serve(ctx, srv, ln, logger)
+}
+
+// config is what the command line sets.
+type config struct {
+	httpAddr string
+}
+
+// parseFlags reads the command line. It refuses arguments: every setting is
+// a flag.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("addsvc", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return config{}, err
 		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return config{}, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "addsvc: unexpected arguments %q: every setting is a flag\n", fs.Args())
 		fs.Usage()
-		return errUsage
+		return config{}, errUsage
 	}
-	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
-	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	return config{
+		httpAddr: *httpAddr,
+	}, nil
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
+// metrics are the service's Prometheus metrics, on a registry of their own
+// (no global state) that also holds the Go runtime's and the process's.
+type metrics struct {
+	reg         *prometheus.Registry
+	ints, chars *prometheus.CounterVec
+}
+
+func newMetrics() metrics {
+	m := metrics{
+		reg: prometheus.NewRegistry(),
+		ints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "integers_summed_total",
+			Help:      "Integers summed by successful Sum calls.",
+		}, nil),
+		chars: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "characters_concatenated_total",
+			Help:      "Characters (bytes) in the results of Concat.",
+		}, nil),
+	}
+	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.ints, m.chars,
 	)
-	ints := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "addsvc",
-		Name:      "integers_summed_total",
-		Help:      "Integers summed by successful Sum calls.",
-	}, nil)
-	chars := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "addsvc",
-		Name:      "characters_concatenated_total",
-		Help:      "Characters (bytes) in the results of Concat.",
-	}, nil)
-	reg.MustRegister(ints, chars)
-	ints.WithLabelValues() // export both counters from the start, at 0
-	chars.WithLabelValues()
+	m.ints.WithLabelValues() // export both counters from the start, at 0
+	m.chars.WithLabelValues()
+	return m
+}
 
-	// The onion, from the inside out: business logic, then logging, then
-	// instrumenting.
+// newOnion builds the service from the inside out: business logic, then
+// logging, then instrumenting.
+func newOnion(logger log.Logger, m metrics) addservice.Service {
 	var svc addservice.Service
 	svc = addservice.NewBasicService()
 	svc = addservice.LoggingMiddleware(log.With(logger, "layer", "service"))(svc)
-	svc = addservice.InstrumentingMiddleware(kitprometheus.NewCounter(ints), kitprometheus.NewCounter(chars))(svc)
+	svc = addservice.InstrumentingMiddleware(kitprometheus.NewCounter(m.ints), kitprometheus.NewCounter(m.chars))(svc)
+	return svc
+}
 
+// newServer returns the HTTP server, which serves svc and the metrics of
+// reg.
+func newServer(svc addservice.Service, reg *prometheus.Registry) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", addtransport.NewHTTPHandler(svc))
-
-	ln, err := net.Listen("tcp", *httpAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", *httpAddr, err)
-	}
-	srv := &http.Server{
+	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 	}
-	logger.Log("msg", "listening on http://"+ln.Addr().String())
-	return serve(ctx, srv, ln, logger)
 }
 
 // serve runs srv on ln until ctx is done, then shuts it down gracefully,
