@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"syscall"
 	"time"
 
@@ -45,7 +46,10 @@ const (
 )
 
 func main() {
-	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stderr), os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
 }
 
 // exitCode returns the exit status for run's error, and prints the error on
@@ -68,8 +72,7 @@ func exitCode(err error, stderr io.Writer) int {
 // are printed.
 var errUsage = errors.New("bad command line")
 
-// run parses the flags, builds the service and serves it until ctx is done
-// or the process gets SIGINT or SIGTERM.
+// run parses the flags, builds the service and serves it until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
@@ -202,14 +205,14 @@ func newServers(endpoints addendpoint.Set, reg *prometheus.Registry, logger log.
 }
 
 // serve runs both servers as a group (github.com/oklog/run) with oklog/run's
-// signal handler, until ctx is done, SIGINT or SIGTERM arrives or a server
-// fails; then it shuts both down gracefully, letting the requests in flight
-// finish. Each server's interrupt starts its shutdown and returns at once, so
+// context handler, until ctx is done (main's ends on SIGINT or SIGTERM) or a
+// server fails; then it shuts both down gracefully, letting the requests in
+// flight finish. Each server's interrupt starts its shutdown and returns at once, so
 // that both shut down side by side within shutdownTimeout; each server's
 // actor returns when its shutdown is done.
 func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener) error {
 	var g oklogrun.Group
-	g.Add(oklogrun.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
+	g.Add(oklogrun.ContextHandler(ctx))
 
 	httpDone := make(chan struct{})
 	g.Add(func() error {
@@ -218,8 +221,8 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 		}
 		<-httpDone
 		return nil
-	}, func(cause error) {
-		logger.Log("msg", "shutting down", "cause", cause)
+	}, func(error) {
+		logger.Log("msg", "shutting down", "cause", context.Cause(ctx))
 		go func() {
 			defer close(httpDone)
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -257,7 +260,7 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 
 	err := g.Run()
 	logger.Log("msg", "stopped")
-	if errors.Is(err, oklogrun.ErrSignal) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) {
 		return nil // asked to stop: a clean shutdown
 	}
 	return err

@@ -19,18 +19,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
+	"net/url"
 	"os"
 	"strconv"
 	"time"
 
-	"github.com/go-kit/log"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
+	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
+	"github.com/gokit-workshop/workshop/step07-tracing/addtransport"
 )
 
 // Exit codes.
@@ -76,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// Without a collector, the spans go nowhere, but the call still carries
 	// its trace to the service, whose log shows it.
-	tracer, spans, err := addsvc.NewTracer("addcli", *zipkinURL, reporter.NewNoopReporter(), log.NewLogfmtLogger(stderr))
+	tracer, spans, err := newTracer(*zipkinURL, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "addcli: %v\n", err)
 		return exitUsage
@@ -108,18 +112,18 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin
 
 	// One call never reaches the client's limits; they matter to programs
 	// that keep a client for many calls.
-	limits := addsvc.Limits{Rate: rate.Inf}
-	var svc addsvc.Service
+	limits := addendpoint.Limits{Rate: rate.Inf}
+	var svc addservice.Service
 	if useGRPC {
 		conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			return fmt.Errorf("gRPC client for %s: %w", grpcAddr, err)
 		}
 		defer conn.Close()
-		svc = addsvc.NewGRPCClient(conn, tracer, limits)
+		svc = addtransport.NewGRPCClient(conn, tracer, limits)
 	} else {
 		var err error
-		svc, err = addsvc.NewHTTPClient(httpAddr, tracer, limits)
+		svc, err = addtransport.NewHTTPClient(httpAddr, tracer, limits)
 		if err != nil {
 			return err
 		}
@@ -150,4 +154,30 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin
 		fmt.Fprintln(stdout, v)
 	}
 	return nil
+}
+
+// newTracer returns addcli's tracer and the reporter that sends its spans:
+// to the Zipkin collector at zipkinURL, whose failures are written to
+// stderr, or nowhere without one. Every call is sampled, so that the service
+// continues the trace.
+func newTracer(zipkinURL string, stderr io.Writer) (*zipkin.Tracer, reporter.Reporter, error) {
+	rep := reporter.NewNoopReporter()
+	if zipkinURL != "" {
+		u, err := url.Parse(zipkinURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, nil, fmt.Errorf("zipkin URL %q: want http://host:port/api/v2/spans", zipkinURL)
+		}
+		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlog.New(stderr, "addcli: ", 0)))
+	}
+	local, err := zipkin.NewEndpoint("addcli", "")
+	if err != nil {
+		rep.Close()
+		return nil, nil, fmt.Errorf("zipkin endpoint: %w", err)
+	}
+	tracer, err := zipkin.NewTracer(rep, zipkin.WithLocalEndpoint(local), zipkin.WithSampler(zipkin.AlwaysSample))
+	if err != nil {
+		rep.Close()
+		return nil, nil, fmt.Errorf("zipkin tracer: %w", err)
+	}
+	return tracer, rep, nil
 }

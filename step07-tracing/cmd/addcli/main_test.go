@@ -18,7 +18,9 @@ import (
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 
-	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
+	"github.com/gokit-workshop/workshop/step07-tracing/addtransport"
 	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
@@ -35,24 +37,24 @@ func (brokenService) Concat(context.Context, string, string) (string, error) {
 
 // serve serves svc over HTTP and gRPC on loopback, as addsvc does, and
 // returns both addresses.
-func serve(t *testing.T, svc addsvc.Service) (httpAddr, grpcAddr string) {
+func serve(t *testing.T, svc addservice.Service) (httpAddr, grpcAddr string) {
 	t.Helper()
 	tracer, err := zipkin.NewTracer(reporter.NewNoopReporter())
 	require.NoError(t, err)
-	endpoints := addsvc.NewEndpoints(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, addsvc.Limits{Rate: rate.Inf})
-	httpServer := httptest.NewServer(addsvc.NewHTTPHandler(endpoints, tracer, log.NewNopLogger()))
+	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, addendpoint.Limits{Rate: rate.Inf})
+	httpServer := httptest.NewServer(addtransport.NewHTTPHandler(endpoints, tracer, log.NewNopLogger()))
 	t.Cleanup(httpServer.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	grpcServer := grpc.NewServer()
-	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, tracer, log.NewNopLogger()))
+	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, tracer, log.NewNopLogger()))
 	go grpcServer.Serve(ln)
 	t.Cleanup(grpcServer.Stop)
 	return strings.TrimPrefix(httpServer.URL, "http://"), ln.Addr().String()
 }
 
 func TestCLI(t *testing.T) {
-	httpAddr, grpcAddr := serve(t, addsvc.NewBasicService())
+	httpAddr, grpcAddr := serve(t, addservice.NewBasicService())
 	tests := []struct {
 		name       string
 		args       []string

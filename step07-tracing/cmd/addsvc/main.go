@@ -33,7 +33,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/reflection"
 
-	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
+	"github.com/gokit-workshop/workshop/step07-tracing/addtransport"
 	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
@@ -48,16 +50,24 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode returns the exit status for run's error, and prints the error on
+// stderr unless it is said already: 0 for success and for -h (the usage is
+// printed), 2 for a refused command line (what is wrong and the usage are
+// printed), 1 for any other error.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
-	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
-	case errors.Is(err, errUsage): // the flag package has said what is wrong
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "addsvc: %v\n", err)
-		os.Exit(1)
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "addsvc: %v\n", err)
+		return 1
 	}
 }
 
@@ -67,6 +77,45 @@ var errUsage = errors.New("bad command line")
 
 // run parses the flags, builds the service and serves it until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
+	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	tracer, spans, err := newTracer(cfg.zipkinURL, log.With(logger, "layer", "tracing"))
+	if err != nil {
+		return err
+	}
+	defer spans.Close()
+	m := newMetrics()
+	endpoints := newOnion(logger, m, tracer, cfg.limits)
+	httpServer, grpcServer := newServers(endpoints, m.reg, tracer, logger)
+
+	httpLn, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", cfg.httpAddr, err)
+	}
+	grpcLn, err := net.Listen("tcp", cfg.grpcAddr)
+	if err != nil {
+		httpLn.Close()
+		return fmt.Errorf("listen on %s (is another step still running? choose another address with -grpc-addr): %w", cfg.grpcAddr, err)
+	}
+	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
+	logger.Log("msg", "listening on http://"+httpLn.Addr().String())
+	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn)
+}
+
+// config is what the command line sets.
+type config struct {
+	httpAddr, grpcAddr string
+	zipkinURL          string
+	limits             addendpoint.Limits
+}
+
+// parseFlags reads the command line. It refuses arguments and limits that
+// would refuse every request.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("addsvc", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
@@ -76,87 +125,82 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return config{}, err
 		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return config{}, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "addsvc: unexpected arguments %q: every setting is a flag\n", fs.Args())
 		fs.Usage()
-		return errUsage
+		return config{}, errUsage
 	}
 	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
-		return fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
+		return config{}, fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
-	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
-	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	return config{
+		httpAddr:  *httpAddr,
+		grpcAddr:  *grpcAddr,
+		zipkinURL: *zipkinURL,
+		limits:    addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
+	}, nil
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
+// metrics are the service's Prometheus metrics, on a registry of their own
+// (no global state) that also holds the Go runtime's and the process's.
+type metrics struct {
+	reg         *prometheus.Registry
+	ints, chars *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+}
+
+func newMetrics() metrics {
+	m := metrics{
+		reg: prometheus.NewRegistry(),
+		ints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "integers_summed_total",
+			Help:      "Integers summed by successful Sum calls.",
+		}, nil),
+		chars: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "characters_concatenated_total",
+			Help:      "Characters (bytes) in the results of Concat.",
+		}, nil),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "addsvc",
+			Name:      "request_duration_seconds",
+			Help:      "Duration of endpoint calls in seconds, by method and success.",
+			Buckets:   prometheus.DefBuckets,
+		}, []string{"method", "success"}),
+	}
+	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.ints, m.chars, m.duration,
 	)
-	ints := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "addsvc",
-		Name:      "integers_summed_total",
-		Help:      "Integers summed by successful Sum calls.",
-	}, nil)
-	chars := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "addsvc",
-		Name:      "characters_concatenated_total",
-		Help:      "Characters (runes) in the results of Concat.",
-	}, nil)
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Namespace: "addsvc",
-		Name:      "request_duration_seconds",
-		Help:      "Duration of endpoint calls in seconds, by method and success.",
-		Buckets:   prometheus.DefBuckets,
-	}, []string{"method", "success"})
-	reg.MustRegister(ints, chars, duration)
-	ints.WithLabelValues() // export both counters from the start, at 0
-	chars.WithLabelValues()
+	m.ints.WithLabelValues() // export both counters from the start, at 0
+	m.chars.WithLabelValues()
+	return m
+}
 
-	tracingLogger := log.With(logger, "layer", "tracing")
-	tracer, spans, err := addsvc.NewTracer("addsvc", *zipkinURL, addsvc.NewLogReporter(tracingLogger), tracingLogger)
-	if err != nil {
-		return err
-	}
-	defer spans.Close()
-
-	// The onion, from the inside out: business logic, then logging, then
-	// instrumenting.
-	var svc addsvc.Service
-	svc = addsvc.NewBasicService()
-	svc = addsvc.NewLoggingMiddleware(log.With(logger, "layer", "service"))(svc)
-	svc = addsvc.NewInstrumentingMiddleware(kitprometheus.NewCounter(ints), kitprometheus.NewCounter(chars))(svc)
-
-	// Then the endpoints, each in its own endpoint middlewares.
-	endpoints := addsvc.NewEndpoints(svc, log.With(logger, "layer", "endpoint"),
-		kitprometheus.NewHistogram(duration), tracer, addsvc.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst})
-
-	httpServer, grpcServer := newServers(endpoints, reg, tracer, logger)
-
-	httpLn, err := net.Listen("tcp", *httpAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", *httpAddr, err)
-	}
-	grpcLn, err := net.Listen("tcp", *grpcAddr)
-	if err != nil {
-		httpLn.Close()
-		return fmt.Errorf("listen on %s (is another step still running? choose another address with -grpc-addr): %w", *grpcAddr, err)
-	}
-	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
-	logger.Log("msg", "listening on http://"+httpLn.Addr().String())
-	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn)
+// newOnion builds the service from the inside out: business logic, then
+// logging, then instrumenting; then the endpoints, each in its own endpoint
+// middlewares.
+func newOnion(logger log.Logger, m metrics, tracer *zipkin.Tracer, limits addendpoint.Limits) addendpoint.Set {
+	var svc addservice.Service
+	svc = addservice.NewBasicService()
+	svc = addservice.LoggingMiddleware(log.With(logger, "layer", "service"))(svc)
+	svc = addservice.InstrumentingMiddleware(kitprometheus.NewCounter(m.ints), kitprometheus.NewCounter(m.chars))(svc)
+	return addendpoint.New(svc, log.With(logger, "layer", "endpoint"), kitprometheus.NewHistogram(m.duration), tracer, limits)
 }
 
 // newServers returns the HTTP server, which serves the endpoints and the
 // metrics of reg, and the gRPC server, which serves the endpoints with
 // reflection on, so that tools such as grpcurl can list its methods.
-func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, tracer *zipkin.Tracer, logger log.Logger) (*http.Server, *grpc.Server) {
+func newServers(endpoints addendpoint.Set, reg *prometheus.Registry, tracer *zipkin.Tracer, logger log.Logger) (*http.Server, *grpc.Server) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", addsvc.NewHTTPHandler(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "HTTP")))
+	mux.Handle("/", addtransport.NewHTTPHandler(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "HTTP")))
 	httpServer := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -168,29 +212,21 @@ func newServers(endpoints addsvc.Endpoints, reg *prometheus.Registry, tracer *zi
 	// go-kit's interceptor puts the gRPC method in the context, where the
 	// server's trace finds it and tags its span with it.
 	grpcServer := grpc.NewServer(grpc.UnaryInterceptor(grpctransport.Interceptor))
-	pb.RegisterAddServer(grpcServer, addsvc.NewGRPCServer(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "gRPC")))
+	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "gRPC")))
 	reflection.Register(grpcServer)
 	return httpServer, grpcServer
 }
 
-// serve runs both servers as a group (github.com/oklog/run) until ctx is
-// done or one of them fails, then shuts both down gracefully, letting the
-// requests in flight finish.
+// serve runs both servers as a group (github.com/oklog/run) with oklog/run's
+// context handler, until ctx is done (main's ends on SIGINT or SIGTERM) or a
+// server fails; then it shuts both down gracefully, letting the requests in
+// flight finish. Each server's interrupt starts its shutdown and returns at once, so
+// that both shut down side by side within shutdownTimeout; each server's
+// actor returns when its shutdown is done.
 func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener) error {
 	var g oklogrun.Group
-	{
-		ctx, cancel := context.WithCancel(ctx)
-		g.Add(func() error {
-			<-ctx.Done()
-			logger.Log("msg", "shutting down")
-			return nil
-		}, func(error) {
-			cancel()
-		})
-	}
-	// Each server's interrupt starts its graceful shutdown and returns at
-	// once, so that both shut down side by side; each server's actor returns
-	// when its shutdown is done.
+	g.Add(oklogrun.ContextHandler(ctx))
+
 	httpDone := make(chan struct{})
 	g.Add(func() error {
 		if err := httpServer.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
@@ -199,6 +235,7 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 		<-httpDone
 		return nil
 	}, func(error) {
+		logger.Log("msg", "shutting down", "cause", context.Cause(ctx))
 		go func() {
 			defer close(httpDone)
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -209,6 +246,7 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 			}
 		}()
 	})
+
 	grpcDone := make(chan struct{})
 	g.Add(func() error {
 		if err := grpcServer.Serve(grpcLn); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
@@ -232,7 +270,11 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 			}
 		}()
 	})
+
 	err := g.Run()
 	logger.Log("msg", "stopped")
+	if errors.Is(err, context.Canceled) {
+		return nil // asked to stop: a clean shutdown
+	}
 	return err
 }

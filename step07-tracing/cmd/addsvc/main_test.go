@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"os/signal"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,7 +16,7 @@ import (
 	"time"
 
 	"github.com/go-kit/kit/metrics/discard"
-	kitlog "github.com/go-kit/log"
+	"github.com/go-kit/log"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,116 +27,19 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 
-	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
 	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
-// runMainEnv, when set, makes the test binary run main instead of the tests,
-// so that the tests can start the real command and send it real signals.
-const runMainEnv = "ADDSVC_TEST_RUN_MAIN"
+func TestRunServesUntilItsContextEnds(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+	status, body := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"v":3}`, body)
 
-// command is the addsvc command running in a child process.
-type command struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	stderr strings.Builder
-	done   chan struct{}
-}
-
-// start runs addsvc with args and returns once it has exited or has logged
-// the address it listens on (then it returns that address).
-func start(t *testing.T, args ...string) (*command, string) {
-	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	c := &command{cmd: exec.Command(exe, args...), done: make(chan struct{})}
-	c.cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	pipe, err := c.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, c.cmd.Start())
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	})
-
-	addrc := make(chan string, 1)
-	listening := regexp.MustCompile(`listening on http://([^\s"]+)`)
-	go func() {
-		defer close(c.done)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			c.mu.Lock()
-			c.stderr.WriteString(sc.Text() + "\n")
-			c.mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addrc <- m[1]
-			}
-		}
-		_ = c.cmd.Wait()
-	}()
-	select {
-	case addr := <-addrc:
-		return c, addr
-	case <-c.done:
-		return c, ""
-	case <-time.After(20 * time.Second):
-		t.Fatalf("addsvc did not start; its log:\n%s", c.log())
-		return nil, ""
-	}
-}
-
-// grpcAddr returns the gRPC address that the command has logged; it logs it
-// before the HTTP address that start waits for.
-func (c *command) grpcAddr(t *testing.T) string {
-	t.Helper()
-	m := regexp.MustCompile(`listening for gRPC on ([^\s"]+)`).FindStringSubmatch(c.log())
-	require.NotNil(t, m, "no gRPC address in the log:\n%s", c.log())
-	return m[1]
-}
-
-// log returns what the command has written to stderr so far.
-func (c *command) log() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stderr.String()
-}
-
-// wait waits for the command to exit and returns its exit code.
-func (c *command) wait(t *testing.T) int {
-	t.Helper()
-	select {
-	case <-c.done:
-		return c.cmd.ProcessState.ExitCode()
-	case <-time.After(20 * time.Second):
-		t.Fatalf("addsvc did not exit; its log:\n%s", c.log())
-		return -1
-	}
-}
-
-func TestMainServesAndShutsDownOnSIGTERM(t *testing.T) {
-	c, addr := start(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0")
-	require.NotEmpty(t, addr, "addsvc exited early; its log:\n%s", c.log())
-	grpcAddr := c.grpcAddr(t)
-
-	resp, err := http.Post("http://"+addr+"/sum", "application/json", strings.NewReader(`{"a":1,"b":2}`))
-	require.NoError(t, err)
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"v":3}`, string(body))
-
-	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	defer conn.Close()
+	conn := dialGRPC(t, r.grpcAddr)
 	reply, err := pb.NewAddClient(conn).Concat(context.Background(), &pb.ConcatRequest{A: "go", B: "kit"})
 	require.NoError(t, err)
 	assert.Equal(t, "gokit", reply.V)
@@ -149,32 +49,26 @@ func TestMainServesAndShutsDownOnSIGTERM(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, services, "addsvc.Add")
 
-	resp, err = http.Get("http://" + addr + "/metrics")
-	require.NoError(t, err)
-	metrics, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(metrics), "\naddsvc_integers_summed_total 2\n")
-	assert.Contains(t, string(metrics), "\naddsvc_characters_concatenated_total 5\n")
-	assert.Contains(t, string(metrics), `addsvc_request_duration_seconds_count{method="Sum",success="true"} 1`)
-	assert.Contains(t, string(metrics), `addsvc_request_duration_seconds_count{method="Concat",success="true"} 1`)
-	assert.Contains(t, string(metrics), `go_goroutines`)
-
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
-	assert.Equal(t, 0, c.wait(t), "exit code; log:\n%s", c.log())
-	assert.Contains(t, c.log(), "shutting down")
-	assert.Contains(t, c.log(), "stopped")
-	assert.Regexp(t, `(?m)^ts=\S+ caller=middleware.go:\d+ layer=service method=Sum a=1 b=2 v=3 err=null took=\S+$`, c.log())
-	assert.Regexp(t, `(?m)^ts=\S+ caller=endpoint.go:\d+ layer=endpoint method=Concat err=null took=\S+$`, c.log())
+	status, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, metrics, "\naddsvc_integers_summed_total 2\n")
+	assert.Contains(t, metrics, "\naddsvc_characters_concatenated_total 5\n")
+	assert.Contains(t, metrics, `addsvc_request_duration_seconds_count{method="Sum",success="true"} 1`)
+	assert.Contains(t, metrics, `addsvc_request_duration_seconds_count{method="Concat",success="true"} 1`)
+	assert.Contains(t, metrics, `go_goroutines`)
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=service method=Sum a=1 b=2 v=3 err=null took=\S+$`, r.log.String())
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=endpoint method=Concat err=null took=\S+$`, r.log.String())
 	// With no collector, the spans are in the log.
-	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span=Sum trace_id=[0-9a-f]{16} id=[0-9a-f]{16} parent_id=[0-9a-f]{16} duration=\S+$`, c.log())
-	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span="POST /sum" kind=SERVER trace_id=[0-9a-f]{16} id=[0-9a-f]{16} duration=\S+$`, c.log())
-	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span=/addsvc.Add/Concat kind=SERVER trace_id=[0-9a-f]{16} id=[0-9a-f]{16} duration=\S+$`, c.log())
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span=Sum trace_id=[0-9a-f]{16} id=[0-9a-f]{16} parent_id=[0-9a-f]{16} duration=\S+$`, r.log.String())
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span="POST /sum" kind=SERVER trace_id=[0-9a-f]{16} id=[0-9a-f]{16} duration=\S+$`, r.log.String())
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span=/addsvc.Add/Concat kind=SERVER trace_id=[0-9a-f]{16} id=[0-9a-f]{16} duration=\S+$`, r.log.String())
 
-	for _, a := range []string{addr, grpcAddr} {
+	require.NoError(t, r.stop(t))
+	assert.Contains(t, r.log.String(), "shutting down")
+	assert.Contains(t, r.log.String(), "stopped")
+	for _, a := range []string{r.addr, r.grpcAddr} {
 		_, err = net.DialTimeout("tcp", a, time.Second)
-		assert.Error(t, err, "%s is still open after shutdown", a)
+		assert.Error(t, err, "%s is still open after run returned", a)
 	}
 }
 
@@ -221,23 +115,23 @@ func (s blockingService) Concat(_ context.Context, a, b string) (string, error) 
 	return a + b, nil
 }
 
-func TestSIGTERMFinishesTheRequestsInFlight(t *testing.T) {
+func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	const perTransport = 3
 	svc := blockingService{entered: make(chan struct{}, 2*perTransport), release: make(chan struct{})}
 	tracer, err := zipkin.NewTracer(reporter.NewNoopReporter())
 	require.NoError(t, err)
-	endpoints := addsvc.NewEndpoints(svc, kitlog.NewNopLogger(), discard.NewHistogram(), tracer, addsvc.Limits{Rate: rate.Inf})
-	httpServer, grpcServer := newServers(endpoints, prometheus.NewRegistry(), tracer, kitlog.NewNopLogger())
+	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, addendpoint.Limits{Rate: rate.Inf})
+	httpServer, grpcServer := newServers(endpoints, prometheus.NewRegistry(), tracer, log.NewNopLogger())
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 
-	// The same signal handling as main's, and a real SIGTERM below.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	// Cancelling ctx stops serve as SIGTERM does (TestMainStopsOnSIGTERM).
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, kitlog.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn) }()
+	go func() { served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn) }()
 
 	conn, err := grpc.NewClient(grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
@@ -271,9 +165,7 @@ func TestSIGTERMFinishesTheRequestsInFlight(t *testing.T) {
 		}
 	}
 
-	p, err := os.FindProcess(os.Getpid())
-	require.NoError(t, err)
-	require.NoError(t, p.Signal(syscall.SIGTERM))
+	stop()
 	// Both listeners close at once; the requests in flight are still held.
 	for _, addr := range []string{httpLn.Addr().String(), grpcLn.Addr().String()} {
 		require.Eventually(t, func() bool {
@@ -300,7 +192,105 @@ func TestSIGTERMFinishesTheRequestsInFlight(t *testing.T) {
 	require.NoError(t, <-served)
 }
 
-func TestMainSendsSpansToTheZipkinURL(t *testing.T) {
+func TestRunRateLimitFlags(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-rate-limit", "0.001", "-rate-burst", "2")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+	var codes []int
+	for range 3 {
+		status, _ := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
+		codes = append(codes, status)
+	}
+	assert.Equal(t, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}, codes)
+	require.NoError(t, r.stop(t))
+}
+
+func TestRunRefusesRateLimitsThatRefuseEverything(t *testing.T) {
+	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-limit", "NaN"}, {"-rate-burst", "0"}} {
+		r := startRun(t, args...)
+		err := r.stop(t)
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), "-rate-limit must be above 0 and -rate-burst at least 1", "%v", args)
+		assert.Equal(t, 1, exitCode(err, &logBuffer{}), "%v", args)
+	}
+}
+
+func TestRunFailsClearlyOnATakenPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+
+	r := startRun(t, "-http-addr", ln.Addr().String())
+	assert.Empty(t, r.addr)
+	err = r.stop(t)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "listen on "+ln.Addr().String())
+	assert.Contains(t, err.Error(), "address already in use")
+	assert.Equal(t, 1, exitCode(err, &logBuffer{}))
+}
+
+func TestRunRefusesBadCommandLines(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantLog string // said exactly once
+	}{
+		{"an argument", []string{"9000"}, `addsvc: unexpected arguments ["9000"]: every setting is a flag`},
+		{"an unknown flag", []string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag"},
+		{"a flag without its value", []string{"-http-addr"}, "flag needs an argument: -http-addr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startRun(t, tt.args...)
+			err := r.stop(t)
+			assert.ErrorIs(t, err, errUsage)
+			assert.Equal(t, 2, exitCode(err, &logBuffer{}))
+			assert.Equal(t, 1, strings.Count(r.log.String(), tt.wantLog), "said once:\n%s", r.log)
+			assert.Contains(t, r.log.String(), "-http-addr", "the usage follows")
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		want       int
+		wantStderr string
+	}{
+		{"success", nil, 0, ""},
+		{"-h", flag.ErrHelp, 0, ""},
+		{"a refused command line, already explained", errUsage, 2, ""},
+		{"any other error", errors.New("listen on x: boom"), 1, "addsvc: listen on x: boom\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr logBuffer
+			assert.Equal(t, tt.want, exitCode(tt.err, &stderr))
+			assert.Equal(t, tt.wantStderr, stderr.String())
+		})
+	}
+}
+
+// TestMainStopsOnSIGTERM is the one test of the real process: a signal, not
+// a cancelled context, ends it, and it exits with 0.
+func TestMainStopsOnSIGTERM(t *testing.T) {
+	cmd, log := startMain(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0")
+	require.Eventually(t, func() bool { return listening.MatchString(log.String()) },
+		10*time.Second, 10*time.Millisecond, "it did not listen; its log:\n%s", log)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "exit status; its log:\n%s", log)
+	case <-time.After(15 * time.Second):
+		t.Fatalf("it did not exit within 15s of SIGTERM; its log:\n%s", log)
+	}
+	assert.Contains(t, log.String(), "stopped")
+}
+
+func TestRunSendsSpansToTheZipkinURL(t *testing.T) {
 	// A stand-in for a Zipkin collector, which keeps the spans it is sent.
 	var mu sync.Mutex
 	var spans []map[string]any
@@ -317,9 +307,9 @@ func TestMainSendsSpansToTheZipkinURL(t *testing.T) {
 	}))
 	defer collector.Close()
 
-	c, addr := start(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-url", collector.URL+"/api/v2/spans")
-	require.NotEmpty(t, addr, "addsvc exited early; its log:\n%s", c.log())
-	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/sum", strings.NewReader(`{"a":0,"b":0}`))
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-url", collector.URL+"/api/v2/spans")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+	req, err := http.NewRequest(http.MethodPost, "http://"+r.addr+"/sum", strings.NewReader(`{"a":0,"b":0}`))
 	require.NoError(t, err)
 	// The caller's trace, in B3 headers, is continued by the service.
 	req.Header.Set("X-B3-TraceId", "463ac35c9f6413ad")
@@ -331,9 +321,8 @@ func TestMainSendsSpansToTheZipkinURL(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 
 	// The reporter sends what is left when the service stops.
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
-	assert.Equal(t, 0, c.wait(t), "log:\n%s", c.log())
-	assert.NotContains(t, c.log(), "layer=tracing span=", "spans went to the collector, not the log")
+	require.NoError(t, r.stop(t), "log:\n%s", r.log)
+	assert.NotContains(t, r.log.String(), "layer=tracing span=", "spans went to the collector, not the log")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -353,67 +342,10 @@ func TestMainSendsSpansToTheZipkinURL(t *testing.T) {
 	assert.Equal(t, "can't sum two zeroes", endpoint["tags"].(map[string]any)["error"])
 }
 
-func TestMainRefusesABadZipkinURL(t *testing.T) {
-	c, addr := start(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-url", "localhost:9411")
-	assert.Empty(t, addr)
-	assert.Equal(t, 1, c.wait(t))
-	assert.Contains(t, c.log(), `zipkin URL "localhost:9411": want http://host:port/api/v2/spans`)
-}
-
-func TestMainRateLimitFlags(t *testing.T) {
-	c, addr := start(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-rate-limit", "0.001", "-rate-burst", "2")
-	require.NotEmpty(t, addr, "addsvc exited early; its log:\n%s", c.log())
-	var codes []int
-	for range 3 {
-		resp, err := http.Post("http://"+addr+"/sum", "application/json", strings.NewReader(`{"a":1,"b":2}`))
-		require.NoError(t, err)
-		resp.Body.Close()
-		codes = append(codes, resp.StatusCode)
-	}
-	assert.Equal(t, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}, codes)
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
-	assert.Equal(t, 0, c.wait(t))
-}
-
-func TestMainFailsClearlyOnATakenPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-
-	for _, flag := range []string{"-http-addr", "-grpc-addr"} {
-		t.Run(flag, func(t *testing.T) {
-			args := []string{"-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", flag, ln.Addr().String()}
-			c, addr := start(t, args...)
-			assert.Empty(t, addr)
-			assert.Equal(t, 1, c.wait(t))
-			assert.Contains(t, c.log(), "listen on "+ln.Addr().String())
-			assert.Contains(t, c.log(), "choose another address with "+flag)
-			assert.Contains(t, c.log(), "address already in use")
-		})
-	}
-}
-
-func TestMainRejectsRateLimitsThatRefuseEverything(t *testing.T) {
-	for _, args := range [][]string{{"-rate-limit", "0"}, {"-rate-limit", "-1"}, {"-rate-limit", "NaN"}, {"-rate-burst", "0"}} {
-		c, addr := start(t, args...)
-		assert.Empty(t, addr, "%v", args)
-		assert.Equal(t, 1, c.wait(t), "%v", args)
-		assert.Contains(t, c.log(), "-rate-limit must be above 0 and -rate-burst at least 1", "%v", args)
-	}
-}
-
-func TestMainRejectsArguments(t *testing.T) {
-	c, addr := start(t, "9000")
-	assert.Empty(t, addr)
-	assert.Equal(t, 2, c.wait(t))
-	assert.Contains(t, c.log(), `addsvc: unexpected arguments ["9000"]: every setting is a flag`)
-	assert.Contains(t, c.log(), "-http-addr")
-}
-
-func TestMainRejectsBadFlags(t *testing.T) {
-	c, addr := start(t, "-no-such-flag")
-	assert.Empty(t, addr)
-	assert.Equal(t, 2, c.wait(t))
-	assert.Equal(t, 1, strings.Count(c.log(), "flag provided but not defined: -no-such-flag"), "said once:\n%s", c.log())
-	assert.Contains(t, c.log(), "-http-addr")
+func TestRunRefusesABadZipkinURL(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-url", "localhost:9411")
+	assert.Empty(t, r.addr)
+	err := r.stop(t)
+	assert.EqualError(t, err, `zipkin URL "localhost:9411": want http://host:port/api/v2/spans`)
+	assert.Equal(t, 1, exitCode(err, &logBuffer{}))
 }

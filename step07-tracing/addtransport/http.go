@@ -1,11 +1,19 @@
-package addsvc
+// Package addtransport is the outermost layer of the add service's onion
+// (slides 77–82): go-kit's HTTP and gRPC servers around the same endpoints,
+// each with the functions that decode requests and encode responses, and
+// clients for both transports that are addservice.Services themselves. It
+// depends on the endpoints and the service; neither knows of it.
+package addtransport
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"github.com/go-kit/kit/endpoint"
 	"github.com/go-kit/kit/ratelimit"
@@ -14,6 +22,9 @@ import (
 	"github.com/go-kit/log"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/sony/gobreaker"
+
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 )
 
 // MaxBodyBytes is the largest request body the HTTP transport reads; a
@@ -31,7 +42,7 @@ const MaxBodyBytes = 1 << 20
 //
 // Each request gets a server span from tracer, a child of the caller's span
 // when the request carries one in its B3 headers (slide 88: extract).
-func NewHTTPHandler(endpoints Endpoints, tracer *zipkin.Tracer, logger log.Logger) http.Handler {
+func NewHTTPHandler(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log.Logger) http.Handler {
 	opts := []httptransport.ServerOption{
 		httptransport.ServerErrorEncoder(encodeHTTPError),
 		httptransport.ServerErrorHandler(newErrorHandler(logger)),
@@ -69,11 +80,12 @@ type decodeError struct{ err error }
 func (e decodeError) Error() string { return e.err.Error() }
 func (e decodeError) Unwrap() error { return e.err }
 
-// decodeJSONBody decodes the one JSON value of the body into v.
+// decodeJSONBody decodes the one JSON object of the body into v. Its errors
+// say what is wrong in plain words (see plainJSONError).
 func decodeJSONBody(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(v); err != nil {
-		return decodeError{err}
+		return decodeError{plainJSONError(err)}
 	}
 	var tooLarge *http.MaxBytesError
 	switch err := dec.Decode(&struct{}{}); {
@@ -86,14 +98,64 @@ func decodeJSONBody(r *http.Request, v any) error {
 	}
 }
 
+// plainJSONError turns an error of encoding/json into one that names the
+// field and the problem in the caller's words, such as `"a" must be an
+// integer, not "x"`, instead of the decoder's Go types. A body over the
+// size limit keeps its own error, which errorStatus answers with 413.
+func plainJSONError(err error) error {
+	var (
+		tooLarge  *http.MaxBytesError
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case errors.Is(err, io.EOF):
+		return errors.New(`the body is empty: send a JSON object such as {"a":1,"b":2}`)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the body ends in the middle of its JSON object")
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("the body is not valid JSON: %s", strings.TrimPrefix(syntaxErr.Error(), "json: "))
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return fmt.Errorf("the body must be a JSON object, not %s", kindOf(typeErr.Value))
+	case errors.As(err, &typeErr):
+		want := "a string"
+		if typeErr.Type.Kind() == reflect.Int {
+			want = "an integer"
+			if n, ok := strings.CutPrefix(typeErr.Value, "number "); ok && !strings.ContainsAny(n, ".eE") {
+				return fmt.Errorf("%q is out of range: %s does not fit in 64 bits", typeErr.Field, n)
+			}
+		}
+		return fmt.Errorf("%q must be %s, not %s", typeErr.Field, want, kindOf(typeErr.Value))
+	default:
+		return err
+	}
+}
+
+// kindOf names a JSON value as UnmarshalTypeError.Value describes it
+// ("string", "number 1.5", "array"), for a person.
+func kindOf(value string) string {
+	switch {
+	case value == "array", value == "object":
+		return "an " + value
+	case value == "bool":
+		return "true or false"
+	case strings.HasPrefix(value, "number "):
+		return strings.TrimPrefix(value, "number ")
+	default:
+		return "a " + value
+	}
+}
+
 func decodeHTTPSumRequest(_ context.Context, r *http.Request) (any, error) {
-	var req SumRequest
+	var req addendpoint.SumRequest
 	err := decodeJSONBody(r, &req)
 	return req, err
 }
 
 func decodeHTTPConcatRequest(_ context.Context, r *http.Request) (any, error) {
-	var req ConcatRequest
+	var req addendpoint.ConcatRequest
 	err := decodeJSONBody(r, &req)
 	return req, err
 }
@@ -134,7 +196,7 @@ func errorStatus(err error) int {
 	switch {
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.As(err, &decodeError{}), isBusinessError(err):
+	case errors.As(err, &decodeError{}), addservice.IsBusinessError(err):
 		return http.StatusBadRequest
 	case errors.Is(err, ratelimit.ErrLimited):
 		return http.StatusTooManyRequests

@@ -1,4 +1,4 @@
-package addsvc_test
+package addtransport_test
 
 import (
 	"context"
@@ -11,12 +11,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/gokit-workshop/workshop/step07-tracing/addsvc"
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
 func TestGRPCAnswers(t *testing.T) {
-	_, addr := servers(t, addsvc.NewBasicService(), roomy)
+	_, addr := servers(t, addservice.NewBasicService(), roomy)
 	client := pb.NewAddClient(dialGRPC(t, addr))
 	ctx := context.Background()
 
@@ -37,18 +38,18 @@ func TestGRPCStatusCodes(t *testing.T) {
 	hour := rate.Every(time.Hour)
 	tests := []struct {
 		name     string
-		svc      addsvc.Service
-		limits   addsvc.Limits
+		svc      addservice.Service
+		limits   addendpoint.Limits
 		calls    int // the last call's status is checked
 		req      *pb.SumRequest
 		wantCode codes.Code
 		wantMsg  string
 	}{
-		{"two zeroes", addsvc.NewBasicService(), roomy, 1, &pb.SumRequest{}, codes.InvalidArgument, "can't sum two zeroes"},
-		{"overflow", addsvc.NewBasicService(), roomy, 1, &pb.SumRequest{A: intMax, B: 1}, codes.InvalidArgument, "integer overflow"},
-		{"limited", addsvc.NewBasicService(), addsvc.Limits{Rate: hour, Burst: 2}, 3, &pb.SumRequest{A: 1}, codes.ResourceExhausted, "rate limit exceeded"},
+		{"two zeroes", addservice.NewBasicService(), roomy, 1, &pb.SumRequest{}, codes.InvalidArgument, "can't sum two zeroes"},
+		{"overflow", addservice.NewBasicService(), roomy, 1, &pb.SumRequest{A: (1<<31 - 1), B: 1}, codes.InvalidArgument, "integer overflow"},
+		{"limited", addservice.NewBasicService(), addendpoint.Limits{Rate: hour, Burst: 2}, 3, &pb.SumRequest{A: 1}, codes.ResourceExhausted, "rate limit exceeded"},
 		{"system failure", &stubService{err: errDatabase}, roomy, 1, &pb.SumRequest{A: 1}, codes.Internal, "database unreachable"},
-		{"breaker open", &stubService{err: errDatabase}, roomy, addsvc.BreakerFailures + 1, &pb.SumRequest{A: 1}, codes.Unavailable, "circuit breaker is open"},
+		{"breaker open", &stubService{err: errDatabase}, roomy, addendpoint.BreakerFailures + 1, &pb.SumRequest{A: 1}, codes.Unavailable, "circuit breaker is open"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +67,7 @@ func TestGRPCStatusCodes(t *testing.T) {
 	}
 
 	t.Run("concat too long", func(t *testing.T) {
-		_, addr := servers(t, addsvc.NewBasicService(), roomy)
+		_, addr := servers(t, addservice.NewBasicService(), roomy)
 		_, err := pb.NewAddClient(dialGRPC(t, addr)).Concat(context.Background(), &pb.ConcatRequest{A: "ééééé", B: "a"})
 		assert.Equal(t, codes.InvalidArgument, status.Code(err))
 		assert.Equal(t, "result exceeds maximum size", status.Convert(err).Message())

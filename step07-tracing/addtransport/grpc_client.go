@@ -1,4 +1,4 @@
-package addsvc
+package addtransport
 
 import (
 	"context"
@@ -14,48 +14,50 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
 // NewGRPCClient returns a Service that calls the gRPC transport over conn.
 // Like NewHTTPClient, each method is a go-kit client endpoint behind its own
 // rate limiter and circuit breaker, and the service's errors come back as
-// themselves: errors.Is(err, ErrTwoZeroes) holds.
+// themselves: errors.Is(err, addservice.ErrTwoZeroes) holds.
 //
 // Each call gets a span from tracer, and a client span around the RPC whose
 // context travels in the call's metadata to the server (slide 88: inject).
-func NewGRPCClient(conn *grpc.ClientConn, tracer *zipkin.Tracer, limits Limits) Service {
+func NewGRPCClient(conn *grpc.ClientConn, tracer *zipkin.Tracer, limits addendpoint.Limits) addservice.Service {
 	service := pb.Add_ServiceDesc.ServiceName
 	sum := grpctransport.NewClient(conn, service, "Sum",
 		encodeGRPCSumRequest, decodeGRPCSumResponse, &pb.SumReply{},
-		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name("/addsvc.Add/Sum"))).Endpoint()
-	sum = errorsFromGRPC(func(err error) any { return SumResponse{Err: err} })(sum)
+		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName))).Endpoint()
+	sum = errorsFromGRPC(func(err error) any { return addendpoint.SumResponse{Err: err} })(sum)
 	concat := grpctransport.NewClient(conn, service, "Concat",
 		encodeGRPCConcatRequest, decodeGRPCConcatResponse, &pb.ConcatReply{},
-		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name("/addsvc.Add/Concat"))).Endpoint()
-	concat = errorsFromGRPC(func(err error) any { return ConcatResponse{Err: err} })(concat)
-	return Endpoints{
+		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName))).Endpoint()
+	concat = errorsFromGRPC(func(err error) any { return addendpoint.ConcatResponse{Err: err} })(concat)
+	return addendpoint.Set{
 		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
 	}
 }
 
 func encodeGRPCSumRequest(_ context.Context, request any) (any, error) {
-	req := request.(SumRequest)
+	req := request.(addendpoint.SumRequest)
 	return &pb.SumRequest{A: int64(req.A), B: int64(req.B)}, nil
 }
 
 func encodeGRPCConcatRequest(_ context.Context, request any) (any, error) {
-	req := request.(ConcatRequest)
+	req := request.(addendpoint.ConcatRequest)
 	return &pb.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
 func decodeGRPCSumResponse(_ context.Context, grpcReply any) (any, error) {
-	return SumResponse{V: int(grpcReply.(*pb.SumReply).V)}, nil
+	return addendpoint.SumResponse{V: int(grpcReply.(*pb.SumReply).V)}, nil
 }
 
 func decodeGRPCConcatResponse(_ context.Context, grpcReply any) (any, error) {
-	return ConcatResponse{V: grpcReply.(*pb.ConcatReply).V}, nil
+	return addendpoint.ConcatResponse{V: grpcReply.(*pb.ConcatReply).V}, nil
 }
 
 // errorsFromGRPC turns the status of a failed call back into the error the
@@ -76,8 +78,8 @@ func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
 				return nil, err
 			}
 			switch {
-			case st.Code() == codes.InvalidArgument && businessError(st.Message()) != nil:
-				return failed(businessError(st.Message())), nil
+			case st.Code() == codes.InvalidArgument && addservice.BusinessError(st.Message()) != nil:
+				return failed(addservice.BusinessError(st.Message())), nil
 			case st.Code() == codes.ResourceExhausted:
 				return failed(fmt.Errorf("server: %w", ratelimit.ErrLimited)), nil
 			case st.Code() == codes.Unavailable && st.Message() == gobreaker.ErrOpenState.Error():

@@ -1,10 +1,12 @@
-package addsvc
+package addtransport
 
 import (
 	"context"
 
 	"github.com/go-kit/kit/transport"
 	"github.com/go-kit/log"
+
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 )
 
 // newErrorHandler returns the transports' error handler: it logs every error
@@ -13,7 +15,7 @@ import (
 // operator's.
 func newErrorHandler(logger log.Logger) transport.ErrorHandler {
 	return transport.ErrorHandlerFunc(func(_ context.Context, err error) {
-		if !isBusinessError(err) {
+		if !addservice.IsBusinessError(err) {
 			logger.Log("err", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package addsvc
+package addtransport
 
 import (
 	"bytes"
@@ -17,18 +17,20 @@ import (
 	httptransport "github.com/go-kit/kit/transport/http"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/sony/gobreaker"
-	"golang.org/x/time/rate"
+
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 )
 
 // NewHTTPClient returns a Service that calls the HTTP transport at instance
 // ("127.0.0.1:8080" or "http://host:port"). It is an onion too: each method
 // is a go-kit HTTP client endpoint behind its own rate limiter and circuit
 // breaker (see clientEndpoint). The service's errors come back as
-// themselves: errors.Is(err, ErrTwoZeroes) holds.
+// themselves: errors.Is(err, addservice.ErrTwoZeroes) holds.
 //
 // Each call gets a span from tracer, and a client span around the request
 // whose context travels in B3 headers to the server (slide 88: inject).
-func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits Limits) (Service, error) {
+func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits addendpoint.Limits) (addservice.Service, error) {
 	if !strings.HasPrefix(instance, "http://") && !strings.HasPrefix(instance, "https://") {
 		instance = "http://" + instance
 	}
@@ -42,20 +44,20 @@ func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits Limits) (Servi
 	concat := httptransport.NewClient(http.MethodPost, base.JoinPath("/concat"),
 		encodeHTTPRequest, decodeHTTPConcatResponse,
 		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /concat"))).Endpoint()
-	return Endpoints{
+	return addendpoint.Set{
 		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
 	}, nil
 }
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter
-// and a circuit breaker, with the settings of the server's (NewEndpoints):
+// and a circuit breaker, with the settings of the server's (addendpoint.New):
 // a client stops calling a server that keeps failing. A span around them
 // all is the root of the call's trace.
-func clientEndpoint(method string, e endpoint.Endpoint, tracer *zipkin.Tracer, limits Limits) endpoint.Endpoint {
-	e = circuitBreaker(method)(e)
-	e = ratelimit.NewErroringLimiter(rate.NewLimiter(limits.Rate, limits.Burst))(e)
-	e = TracingEndpointMiddleware(tracer, method)(e)
+func clientEndpoint(method string, e endpoint.Endpoint, tracer *zipkin.Tracer, limits addendpoint.Limits) endpoint.Endpoint {
+	e = addendpoint.CircuitBreaker(method)(e)
+	e = addendpoint.RateLimiter(limits)(e)
+	e = addendpoint.TracingMiddleware(tracer, method)(e)
 	return e
 }
 
@@ -72,13 +74,13 @@ func encodeHTTPRequest(_ context.Context, r *http.Request, request any) error {
 }
 
 func decodeHTTPSumResponse(_ context.Context, r *http.Response) (any, error) {
-	var resp SumResponse
+	var resp addendpoint.SumResponse
 	err := decodeHTTPResponse(r, &resp, &resp.Err)
 	return resp, err
 }
 
 func decodeHTTPConcatResponse(_ context.Context, r *http.Response) (any, error) {
-	var resp ConcatResponse
+	var resp addendpoint.ConcatResponse
 	err := decodeHTTPResponse(r, &resp, &resp.Err)
 	return resp, err
 }
@@ -92,7 +94,7 @@ func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 	body := io.LimitReader(r.Body, MaxBodyBytes)
 	if r.StatusCode != http.StatusOK {
 		err := errorFromHTTP(r.StatusCode, body)
-		if isBusinessError(err) || errors.Is(err, ratelimit.ErrLimited) {
+		if addservice.IsBusinessError(err) || errors.Is(err, ratelimit.ErrLimited) {
 			*failed = err
 			return nil
 		}
@@ -113,8 +115,8 @@ func errorFromHTTP(status int, body io.Reader) error {
 		return fmt.Errorf("HTTP status %d with no error message", status)
 	}
 	switch {
-	case status == http.StatusBadRequest && businessError(e.Error) != nil:
-		return businessError(e.Error)
+	case status == http.StatusBadRequest && addservice.BusinessError(e.Error) != nil:
+		return addservice.BusinessError(e.Error)
 	case status == http.StatusTooManyRequests:
 		return fmt.Errorf("server: %w", ratelimit.ErrLimited)
 	case status == http.StatusServiceUnavailable && e.Error == gobreaker.ErrOpenState.Error():

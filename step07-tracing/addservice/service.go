@@ -1,8 +1,8 @@
-// Package addsvc is the add service of the talk "Go + microservices = Go kit"
-// with its three layers (slides 50–82), traced with Zipkin through all of
-// them (slides 85–88): the transports extract and inject the trace, and each
-// endpoint gets a span.
-package addsvc
+// Package addservice is the innermost layer of the add service's onion
+// (slides 50–67): the Service interface, its business rules and their
+// errors, and the service middlewares that log and count its calls. It knows
+// nothing of HTTP, JSON or any other transport.
+package addservice
 
 import (
 	"context"
@@ -36,18 +36,18 @@ const (
 	maxLen = 10
 )
 
-// isBusinessError tells a broken business rule, which is the caller's fault,
+// IsBusinessError tells a broken business rule, which is the caller's fault,
 // from any other error.
-func isBusinessError(err error) bool {
+func IsBusinessError(err error) bool {
 	return errors.Is(err, ErrTwoZeroes) ||
 		errors.Is(err, ErrIntOverflow) ||
 		errors.Is(err, ErrMaxSizeExceeded)
 }
 
-// businessError returns the business rule's error whose message is msg, or
+// BusinessError returns the business rule's error whose message is msg, or
 // nil: errors cross a transport as text, and clients turn them back into
 // the service's own errors with it.
-func businessError(msg string) error {
+func BusinessError(msg string) error {
 	for _, err := range []error{ErrTwoZeroes, ErrIntOverflow, ErrMaxSizeExceeded} {
 		if msg == err.Error() {
 			return err

@@ -1,4 +1,4 @@
-package addsvc
+package addtransport
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
+	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
@@ -22,19 +24,23 @@ import (
 // Errors leave as gRPC status codes (see grpcStatus) and are logged to
 // logger. Register it with pb.RegisterAddServer.
 //
-// Each call gets a server span from tracer, a child of the caller's span
-// when the call carries one in its metadata (slide 88: extract).
-func NewGRPCServer(endpoints Endpoints, tracer *zipkin.Tracer, logger log.Logger) pb.AddServer {
+// Each call gets a server span from tracer, named for the gRPC method as the
+// generated code names it, a child of the caller's span when the call
+// carries one in its metadata (slide 88: extract).
+func NewGRPCServer(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log.Logger) pb.AddServer {
 	opts := []grpctransport.ServerOption{
 		grpctransport.ServerErrorHandler(newErrorHandler(logger)),
 	}
 	return &grpcServer{
 		sum: grpctransport.NewServer(endpoints.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumReply,
-			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name("/addsvc.Add/Sum")))...),
+			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName)))...),
 		concat: grpctransport.NewServer(endpoints.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatReply,
-			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name("/addsvc.Add/Concat")))...),
+			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName)))...),
 	}
 }
+
+// The gRPC server is what the generated code registers.
+var _ pb.AddServer = (*grpcServer)(nil)
 
 type grpcServer struct {
 	pb.UnimplementedAddServer
@@ -60,18 +66,18 @@ func (s *grpcServer) Concat(ctx context.Context, req *pb.ConcatRequest) (*pb.Con
 
 func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.SumRequest)
-	return SumRequest{A: int(req.A), B: int(req.B)}, nil
+	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
 }
 
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.ConcatRequest)
-	return ConcatRequest{A: req.A, B: req.B}, nil
+	return addendpoint.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
 // encodeGRPCSumReply encodes a response, or returns the broken business rule
 // that it carries as the error of the call.
 func encodeGRPCSumReply(_ context.Context, response any) (any, error) {
-	resp := response.(SumResponse)
+	resp := response.(addendpoint.SumResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
@@ -79,7 +85,7 @@ func encodeGRPCSumReply(_ context.Context, response any) (any, error) {
 }
 
 func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
-	resp := response.(ConcatResponse)
+	resp := response.(addendpoint.ConcatResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
@@ -92,7 +98,7 @@ func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
 func grpcStatus(err error) error {
 	code := codes.Internal
 	switch {
-	case isBusinessError(err):
+	case addservice.IsBusinessError(err):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):
 		code = codes.ResourceExhausted

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	stdlog "log"
+	"net/url"
+
+	"github.com/go-kit/log"
+	"github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/reporter"
+	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
+)
+
+// newTracer returns the service's tracer and the reporter that sends its
+// spans: with a zipkinURL (such as http://127.0.0.1:9411/api/v2/spans) to
+// that Zipkin-compatible collector, in batches, with the collector's
+// failures logged to logger; without one, to logger itself, one line a span
+// (see logReporter). Close the reporter before exiting, so that the last
+// spans are sent.
+//
+// Every call is sampled, and a server's span is a child of its caller's
+// rather than a share of it, so that each shows as its own span in a trace.
+func newTracer(zipkinURL string, logger log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
+	var rep reporter.Reporter = logReporter{logger: logger}
+	if zipkinURL != "" {
+		u, err := url.Parse(zipkinURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, nil, fmt.Errorf("zipkin URL %q: want http://host:port/api/v2/spans", zipkinURL)
+		}
+		// go-kit/log's adapter turns the reporter's standard-library log
+		// lines into logfmt lines of the service's logger. Deliberately with
+		// Lshortfile: the adapter reads "file:line: " at the start of a line
+		// as the source, and without one it would take the collector's
+		// "host:port" in the message for it.
+		stdlogger := stdlog.New(log.NewStdlibAdapter(logger, log.FileKey("source")), "", stdlog.Lshortfile)
+		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlogger))
+	}
+	// The program's name only: a service listens on more than one port.
+	local, err := zipkin.NewEndpoint("addsvc", "")
+	if err != nil {
+		rep.Close()
+		return nil, nil, fmt.Errorf("zipkin endpoint: %w", err)
+	}
+	tracer, err := zipkin.NewTracer(rep,
+		zipkin.WithLocalEndpoint(local),
+		zipkin.WithSampler(zipkin.AlwaysSample),
+		zipkin.WithSharedSpans(false),
+	)
+	if err != nil {
+		rep.Close()
+		return nil, nil, fmt.Errorf("zipkin tracer: %w", err)
+	}
+	return tracer, rep, nil
+}
+
+// logReporter is a span reporter that writes every finished span to its
+// logger as one logfmt line, so that traces can be seen with no collector.
+type logReporter struct {
+	logger log.Logger
+}
+
+var _ reporter.Reporter = logReporter{}
+
+// Send logs the span s.
+func (r logReporter) Send(s model.SpanModel) {
+	keyvals := []any{"span", s.Name}
+	if s.Kind != model.Undetermined {
+		keyvals = append(keyvals, "kind", s.Kind)
+	}
+	keyvals = append(keyvals, "trace_id", s.TraceID, "id", s.ID)
+	if s.ParentID != nil {
+		keyvals = append(keyvals, "parent_id", *s.ParentID)
+	}
+	keyvals = append(keyvals, "duration", s.Duration)
+	if e, ok := s.Tags[string(zipkin.TagError)]; ok {
+		keyvals = append(keyvals, "error", e)
+	}
+	r.logger.Log(keyvals...)
+}
+
+// Close does nothing: every span is logged when it is sent.
+func (r logReporter) Close() error { return nil }
