@@ -15,8 +15,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -58,6 +61,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
+		return exitUsage
+	}
+	if name, ok := misplacedFlag(fs, fs.Args()); ok {
+		fmt.Fprintf(stderr, "addcli: flags go before the method: put -%s before %q\n", name, fs.Arg(0))
+		fs.Usage()
 		return exitUsage
 	}
 	set := map[string]bool{}
@@ -115,25 +123,90 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, timeout time.D
 	defer cancel()
 	switch method {
 	case "sum":
-		x, err := strconv.Atoi(a)
+		x, err := parseInt(a)
 		if err != nil {
-			return fmt.Errorf("%w: sum takes integers: %q", errUsage, a)
+			return err
 		}
-		y, err := strconv.Atoi(b)
+		y, err := parseInt(b)
 		if err != nil {
-			return fmt.Errorf("%w: sum takes integers: %q", errUsage, b)
+			return err
 		}
 		v, err := svc.Sum(ctx, x, y)
 		if err != nil {
-			return err
+			return wrongPort(err, useGRPC, httpAddr)
 		}
 		fmt.Fprintln(stdout, v)
 	case "concat":
 		v, err := svc.Concat(ctx, a, b)
 		if err != nil {
-			return err
+			return wrongPort(err, useGRPC, httpAddr)
 		}
 		fmt.Fprintln(stdout, v)
 	}
 	return nil
+}
+
+// misplacedFlag returns the name of the first of args that is one of fs's
+// flags: flag parsing stops at the method, so a flag after it would be taken
+// for an argument. A negative number is not a flag.
+func misplacedFlag(fs *flag.FlagSet, args []string) (string, bool) {
+	for _, arg := range args {
+		if !strings.HasPrefix(arg, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if fs.Lookup(name) != nil {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// parseInt reads an argument of sum, and says whether a bad one is not an
+// integer or out of range.
+func parseInt(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%w: %q is out of range: sum takes integers of 64 bits", errUsage, s)
+	case err != nil:
+		return 0, fmt.Errorf("%w: sum takes integers: %q", errUsage, s)
+	}
+	return n, nil
+}
+
+// wrongPort adds a hint to the error of a call made over one transport to
+// the port of the other: a gRPC client reading an HTTP/1 answer, or an HTTP
+// client at an address whose server speaks HTTP/2 first, as gRPC servers do.
+func wrongPort(err error, useGRPC bool, addr string) error {
+	var transportErr *url.Error // the HTTP client's own: no answer was read
+	switch {
+	case useGRPC && strings.Contains(err.Error(), "looked like an HTTP/1.1 header"):
+		return fmt.Errorf("%w\n(this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)", err)
+	case !useGRPC && errors.As(err, &transportErr) && speaksHTTP2First(addr):
+		return fmt.Errorf("%w\n(this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)", err)
+	}
+	return err
+}
+
+// speaksHTTP2First tells whether the server at addr (host:port, or an
+// http:// URL) greets a new connection with an HTTP/2 SETTINGS frame, as a
+// gRPC server does; an HTTP/1 server waits for the request.
+func speaksHTTP2First(addr string) bool {
+	if u, err := url.Parse(addr); err == nil && u.Host != "" {
+		addr = u.Host
+	}
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if err := conn.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+		return false
+	}
+	var header [9]byte // an HTTP/2 frame header
+	if _, err := io.ReadFull(conn, header[:]); err != nil {
+		return false
+	}
+	return header[3] == 0x4 // the frame type of SETTINGS
 }

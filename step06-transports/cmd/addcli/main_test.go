@@ -68,7 +68,10 @@ func TestCLI(t *testing.T) {
 		{"too long", []string{"concat", "ééééé", "a"}, exitError, "", "addcli: result exceeds maximum size\n"},
 		{"not a number", []string{"sum", "1", "two"}, exitUsage, "", `sum takes integers: "two"`},
 		{"a fraction", []string{"sum", "1.5", "2"}, exitUsage, "", `sum takes integers: "1.5"`},
-		{"too large for an int", []string{"sum", "99999999999999999999", "1"}, exitUsage, "", "sum takes integers"},
+		{"too large for an int", []string{"sum", "99999999999999999999", "1"}, exitUsage, "", `"99999999999999999999" is out of range: sum takes integers of 64 bits`},
+		{"too small for an int", []string{"sum", "1", "-99999999999999999999"}, exitUsage, "", `"-99999999999999999999" is out of range`},
+		{"a flag after the method", []string{"sum", "1", "2", "-timeout", "1s"}, exitUsage, "", `flags go before the method: put -timeout before "sum"`},
+		{"a flag among the arguments", []string{"concat", "--timeout=1s", "a", "b"}, exitUsage, "", `flags go before the method: put -timeout before "concat"`},
 		{"unknown method", []string{"multiply", "2", "3"}, exitUsage, "", `unknown method "multiply"`},
 		{"too few arguments", []string{"sum", "1"}, exitUsage, "", "want a method and two arguments, got 2"},
 		{"no arguments", nil, exitUsage, "", "usage: addcli"},
@@ -125,6 +128,17 @@ func TestCLIFlags(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		assert.Equal(t, exitOK, run([]string{"-h"}, &stdout, &stderr))
 		assert.Contains(t, stderr.String(), "usage: addcli")
+	})
+	t.Run("the other transport's port", func(t *testing.T) {
+		httpAddr, grpcAddr := serve(t, addservice.NewBasicService())
+		for _, tt := range []struct{ flag, addr, want string }{
+			{"-http-addr", grpcAddr, "this address answers gRPC, not HTTP: give it with -grpc-addr"},
+			{"-grpc-addr", httpAddr, "this address answers HTTP, not gRPC: give it with -http-addr"},
+		} {
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, exitError, run([]string{tt.flag, tt.addr, "sum", "1", "2"}, &stdout, &stderr), tt.flag)
+			assert.Contains(t, stderr.String(), tt.want, tt.flag)
+		}
 	})
 	t.Run("nothing listening", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
