@@ -80,16 +80,16 @@ func checkTrace(t *testing.T, c callTrace) {
 	if c.transport == "gRPC" {
 		transport = "/addsvc.add/" + c.method
 	}
-	want := []string{"addcli " + c.method + " ", "addcli " + transport + " client", "addsvc " + transport + " server", "addsvc " + c.method + " "}
+	want := []string{"addcli " + c.method, "addcli " + transport + " client", "addsvc " + transport + " server", "addsvc " + c.method}
 	var got []string
 	for n := c.roots; len(n) > 0; n = n[0].children {
-		got = append(got, n[0].service+" "+strings.ToLower(n[0].name)+" "+n[0].kind)
+		got = append(got, strings.TrimSpace(n[0].service+" "+strings.ToLower(n[0].name)+" "+n[0].kind))
 		if i := len(got) - 1; (i == 0 || i == 3) && n[0].err != c.wantErr {
 			t.Errorf("Jaeger: %s: %s has error=%q, want %q", c.call, got[i], n[0].err, c.wantErr)
 		}
 	}
 	if len(c.roots) != 1 || strings.Join(got, " → ") != strings.Join(want, " → ") {
-		t.Errorf("Jaeger: %s: trace %s has %d roots and the chain\n  %s\nwant one root and\n  %s",
+		t.Errorf("Jaeger: %s: trace %s has %d root span(s) and the chain\n  %s\nwant one root and\n  %s",
 			c.call, c.trace.TraceID, len(c.roots), strings.Join(got, " → "), strings.Join(want, " → "))
 	}
 }

@@ -177,7 +177,10 @@ func (d *demo) showTraces(ctx context.Context, calls []call) ([]callTrace, error
 				missing++
 			}
 		}
-		return missing == 0, fmt.Errorf("%d of %d traces are not complete yet", missing, len(picked))
+		if missing > 0 {
+			return false, fmt.Errorf("%d of %d traces are not complete yet", missing, len(picked))
+		}
+		return true, nil
 	})
 	if ctx.Err() != nil {
 		return picked, ctx.Err()

@@ -154,12 +154,12 @@ func newDemo(out io.Writer, keep bool) (*demo, error) {
 			return nil, errors.New("no go.work here or above; run the demo inside the workshop's repository")
 		}
 	}
-	client, err := api.NewClient(api.Config{Address: "http://" + components.PrometheusAddr})
+	hc := &http.Client{Timeout: 5 * time.Second}
+	client, err := api.NewClient(api.Config{Address: "http://" + components.PrometheusAddr, Client: hc})
 	if err != nil {
 		return nil, fmt.Errorf("Prometheus' API client: %w", err)
 	}
-	return &demo{root: root, runDir: filepath.Join(root, ".run", "demo"), out: out, keep: keep,
-		http: &http.Client{Timeout: 5 * time.Second}, prom: promv1.NewAPI(client)}, nil
+	return &demo{root: root, runDir: filepath.Join(root, ".run", "demo"), out: out, keep: keep, http: hc, prom: promv1.NewAPI(client)}, nil
 }
 
 // stage prints the title of a part of the demo.

@@ -117,7 +117,10 @@ func (d *demo) showMetrics(ctx context.Context, calls []call) (promReport, error
 		for _, v := range r.values["calls"] {
 			counted += v
 		}
-		return counted == float64(len(calls)), fmt.Errorf("Prometheus has counted %s of the %d calls", formatCount(counted), len(calls))
+		if counted != float64(len(calls)) {
+			return false, fmt.Errorf("Prometheus has counted %s of the %d calls", formatCount(counted), len(calls))
+		}
+		return true, nil
 	})
 	if ctx.Err() != nil {
 		return r, ctx.Err()

@@ -70,9 +70,9 @@ type Process struct {
 
 	cmd   *exec.Cmd
 	grace time.Duration
-	stop context.CancelFunc
-	done chan struct{}
-	err  error // how it exited, once done is closed
+	stop  context.CancelFunc
+	done  chan struct{}
+	err   error // how it exited, once done is closed
 }
 
 // Start starts argv in dir as the program called name, with env added to

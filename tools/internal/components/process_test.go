@@ -4,6 +4,7 @@ package components
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,31 +70,56 @@ func TestExitedAndTail(t *testing.T) {
 	}
 }
 
-func TestRunForegroundStopsWithItsContext(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	var out strings.Builder
-	begin := time.Now()
-	if err := runForeground(ctx, Command(ctx, t.TempDir(), "sh", "-c", "echo up; exec sleep 60"), &out); err != nil {
-		t.Errorf("runForeground = %v, want nil: the end of its context is how it ends", err)
+// TestRunInForeground runs stand-ins for Prometheus and Jaeger, which print
+// their arguments and wait, until their context ends.
+func TestRunInForeground(t *testing.T) {
+	root := t.TempDir()
+	fake := []byte("#!/bin/sh\necho \"$JAEGER_LISTEN_HOST $*\"; exec sleep 60\n")
+	for _, path := range []string{filepath.Join(root, "bin", "prometheus"), JaegerBinary(root)} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, fake, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if took := time.Since(begin); took > 5*time.Second || out.String() != "up\n" {
-		t.Errorf("took %s and wrote %q", took, out.String())
+	t.Setenv("PATH", filepath.Join(root, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("JAEGER_LISTEN_HOST", "")
+	tests := []struct {
+		name string
+		run  func(ctx context.Context, w io.Writer) error
+		want []string
+	}{
+		{"Prometheus", func(ctx context.Context, w io.Writer) error { return RunPrometheus(ctx, root, "", w) }, []string{
+			"prometheus: http://127.0.0.1:9090, scraping what deploy/prometheus.yml lists\n",
+			" --config.file=" + filepath.Join(root, "deploy", "prometheus.yml") + " --storage.tsdb.path=" + filepath.Join(root, ".run", "prometheus"),
+			" --web.listen-address=127.0.0.1:9090\n",
+		}},
+		{"Jaeger", func(ctx context.Context, w io.Writer) error { return RunJaeger(ctx, root, w) }, []string{
+			"jaeger: Zipkin on http://127.0.0.1:9411, UI and API on http://127.0.0.1:16686\n",
+			"127.0.0.1 --config " + filepath.Join(root, "deploy", "jaeger.yaml") + "\n",
+		}},
 	}
-	if err := runForeground(context.Background(), Command(context.Background(), t.TempDir(), "false"), &out); err == nil {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			var out strings.Builder
+			begin := time.Now()
+			if err := tt.run(ctx, &out); err != nil {
+				t.Errorf("run = %v, want nil: the end of its context is how it ends", err)
+			}
+			if took := time.Since(begin); took > 5*time.Second {
+				t.Errorf("took %s after its context ended", took)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output %q does not say %q", out.String(), w)
+				}
+			}
+		})
+	}
+	if err := runForeground(context.Background(), Command(context.Background(), root, "false"), io.Discard); err == nil {
 		t.Error("a program that fails gave no error")
-	}
-}
-
-func TestInstallPrometheusFindsIt(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "prometheus")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", dir)
-	var out strings.Builder
-	if got, err := InstallPrometheus(context.Background(), &out); got != bin || err != nil || out.Len() > 0 {
-		t.Errorf("InstallPrometheus = %q, %v and said %q; want %q, nothing said", got, err, out.String(), bin)
 	}
 }
