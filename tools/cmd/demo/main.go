@@ -89,11 +89,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	keep := fs.Bool("keep", false, "keep Prometheus, Jaeger and the service running after the demo, until Ctrl-C")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: demo [-keep]   (make demo, make demo FLAGS=-keep)")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "usage: demo [-keep]   (make demo, make demo FLAGS=-keep)")
+		if err == nil { // Parse has shown the usage after its error
+			fs.Usage()
+		}
 		return 2
 	}
 	d, err := newDemo(stdout, *keep)

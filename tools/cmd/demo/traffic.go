@@ -122,7 +122,8 @@ func (a addcli) run(ctx context.Context, c call) (call, error) {
 	c.end = time.Now()
 	c.stdout = strings.TrimSpace(stdout.String())
 	c.stderr = strings.TrimPrefix(strings.TrimSpace(stderr.String()), "addcli: ")
-	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
 		c.exitCode, err = exit.ExitCode(), nil
 	}
 	if err != nil {
