@@ -9,6 +9,11 @@
 //	RunPrometheus(ctx, root, addr, w)    make prometheus: in the foreground until ctx is done
 //	RunJaeger(ctx, root, w)              make jaeger: in the foreground until ctx is done
 //
+// The context is what stops a foreground run: give them the workshop
+// command's signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM), and
+// Ctrl-C ends Prometheus or Jaeger and then the run, with no error. The
+// go command's, apt-get's and the components' output goes to the writer.
+//
 // For the demo: PrometheusArgs and JaegerArgs give their command lines,
 // Command a command whose context's end stops it, and Start a program in
 // the background with its output in a log file, which Process.Stop ends.
