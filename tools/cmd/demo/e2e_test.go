@@ -30,8 +30,11 @@ func TestE2E(t *testing.T) {
 	}
 	s, err := d.run(ctx)
 	d.stopAll()
+	if ctx.Err() != nil {
+		t.Fatal("interrupted; everything the demo started is stopped")
+	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the demo failed: %v", err)
 	}
 
 	for _, c := range s.calls {
