@@ -69,4 +69,4 @@ demo: ## the talk's demo: Prometheus, Jaeger and step 7 with traffic; shows metr
 
 .PHONY: e2e
 e2e: ## the demo without a person: asserts that Prometheus and Jaeger saw the service
-	@cd tools && go run ./cmd/demo -check
+	@cd tools && WORKSHOP_E2E=1 go test -v -count=1 -timeout 30m -run '^TestE2E$$' ./cmd/demo

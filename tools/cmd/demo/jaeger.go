@@ -1,184 +1,235 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gokit-workshop/workshop/tools/internal/components"
 )
 
-// jaegerClient asks Jaeger's query API (/api/traces), which answers in
-// Jaeger's own JSON: traces of spans, each naming its process (service).
-type jaegerClient struct {
-	base string // e.g. http://127.0.0.1:16686
-	http *http.Client
-}
-
-// jaegerTrace is a trace as Jaeger's query API gives it.
+// jaegerTrace is a trace as Jaeger's query API (/api/traces) gives it, in
+// Jaeger's own JSON (which encoding/json matches to these names without
+// regard to case): spans, each naming the process (service) that reported
+// it. Times are in microseconds.
 type jaegerTrace struct {
-	TraceID   string                   `json:"traceID"`
-	Spans     []jaegerSpan             `json:"spans"`
-	Processes map[string]jaegerProcess `json:"processes"`
-}
-
-// jaegerSpan is a span of a jaegerTrace. Times are in microseconds.
-type jaegerSpan struct {
-	TraceID       string      `json:"traceID"`
-	SpanID        string      `json:"spanID"`
-	OperationName string      `json:"operationName"`
-	References    []jaegerRef `json:"references"`
-	StartTime     int64       `json:"startTime"`
-	Duration      int64       `json:"duration"`
-	Tags          []jaegerTag `json:"tags"`
-	ProcessID     string      `json:"processID"`
-}
-
-// jaegerRef links a span to another, e.g. its parent (CHILD_OF).
-type jaegerRef struct {
-	RefType string `json:"refType"`
-	TraceID string `json:"traceID"`
-	SpanID  string `json:"spanID"`
-}
-
-// jaegerTag is a span's tag; Value is a string, a number or a boolean.
-type jaegerTag struct {
-	Key   string `json:"key"`
-	Type  string `json:"type"`
-	Value any    `json:"value"`
-}
-
-// jaegerProcess is the program that reported spans.
-type jaegerProcess struct {
-	ServiceName string `json:"serviceName"`
+	TraceID string
+	Spans   []struct {
+		TraceID, SpanID, OperationName, ProcessID string
+		StartTime, Duration                       int64
+		References                                []struct{ RefType, TraceID, SpanID string }
+		Tags                                      []struct {
+			Key   string
+			Value any // a string, a number or a boolean
+		}
+	}
+	Processes map[string]struct{ ServiceName string }
 }
 
 // traces returns the traces that have spans of service and began between
 // start and end.
-func (j jaegerClient) traces(ctx context.Context, service string, start, end time.Time) ([]jaegerTrace, error) {
-	q := url.Values{
-		"service": {service},
-		"start":   {strconv.FormatInt(start.UnixMicro(), 10)},
-		"end":     {strconv.FormatInt(end.UnixMicro(), 10)},
-		"limit":   {"1000"},
-	}
-	return j.get(ctx, "/api/traces?"+q.Encode())
-}
-
-// trace returns the trace with the given ID.
-func (j jaegerClient) trace(ctx context.Context, id string) (jaegerTrace, error) {
-	traces, err := j.get(ctx, "/api/traces/"+url.PathEscape(id))
-	if err != nil {
-		return jaegerTrace{}, err
-	}
-	if len(traces) != 1 {
-		return jaegerTrace{}, fmt.Errorf("ask Jaeger for trace %s: got %d traces", id, len(traces))
-	}
-	return traces[0], nil
-}
-
-// get asks Jaeger's query API for path and returns the traces it answers.
-func (j jaegerClient) get(ctx context.Context, path string) ([]jaegerTrace, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.base+path, nil)
+func (d *demo) traces(ctx context.Context, service string, start, end time.Time) ([]jaegerTrace, error) {
+	u := "http://" + components.JaegerQueryAddr + "/api/traces?" + url.Values{
+		"service": {service}, "limit": {"1000"},
+		"start": {strconv.FormatInt(start.UnixMicro(), 10)}, "end": {strconv.FormatInt(end.UnixMicro(), 10)},
+	}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("ask Jaeger: %w", err)
 	}
-	resp, err := j.http.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ask Jaeger: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 50<<20))
-	if err != nil {
-		return nil, fmt.Errorf("ask Jaeger for %s: read the answer: %w", path, err)
-	}
-	traces, err := parseJaegerResponse(body)
-	if err != nil {
-		return nil, fmt.Errorf("ask Jaeger for %s: %s: %w", path, resp.Status, err)
-	}
-	return traces, nil
-}
-
-// parseJaegerResponse returns the traces of an answer of Jaeger's query
-// API, or the errors it reports.
-func parseJaegerResponse(body []byte) ([]jaegerTrace, error) {
 	var r struct {
-		Data   []jaegerTrace `json:"data"`
-		Errors []struct {
-			Code int    `json:"code"`
-			Msg  string `json:"msg"`
-		} `json:"errors"`
+		Data   []jaegerTrace
+		Errors []struct{ Msg string }
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("not an answer of the query API: %w", err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 50<<20)).Decode(&r); err != nil {
+		return nil, fmt.Errorf("ask Jaeger for %s: %s: %w", u, resp.Status, err)
 	}
 	if len(r.Errors) > 0 {
-		msgs := make([]string, len(r.Errors))
-		for i, e := range r.Errors {
-			msgs[i] = e.Msg
-		}
-		return nil, fmt.Errorf("%s", strings.Join(msgs, "; "))
+		return nil, fmt.Errorf("ask Jaeger for %s: %s", u, r.Errors[0].Msg)
 	}
 	return r.Data, nil
 }
 
-// findCallTrace returns, among traces, the trace of the call that r
-// describes: the one whose root span is the client's span of r's endpoint,
-// and began while addcli ran for r. The demo's calls run one after the
-// other, so no other call's trace began then.
-func findCallTrace(traces []jaegerTrace, r callResult) (jaegerTrace, bool) {
+// span is a span in the tree of its trace.
+type span struct {
+	id, parent string // parent is "" for a root
+	service    string // the process that reported the span, e.g. "addcli"
+	name       string
+	kind       string // "client", "server" or "" (the span.kind tag)
+	start      int64  // microseconds since the epoch
+	duration   int64  // microseconds
+	err        string // the error tag, "" when there is none
+	orphan     bool   // its parent is not in the trace, e.g. not received yet
+	children   []*span
+}
+
+// tree returns the roots of the trace's span tree, linked by the spans'
+// parents, with children in the order that they began. A span whose parent
+// is missing from the trace is a root too, marked as an orphan.
+func (t jaegerTrace) tree() []*span {
+	byID := map[string]*span{}
+	var all, roots []*span
+	for _, s := range t.Spans {
+		n := &span{id: s.SpanID, service: t.Processes[s.ProcessID].ServiceName, name: s.OperationName,
+			start: s.StartTime, duration: s.Duration}
+		for _, r := range s.References {
+			if r.TraceID == s.TraceID && (n.parent == "" || r.RefType == "CHILD_OF") {
+				n.parent = r.SpanID
+			}
+		}
+		for _, tag := range s.Tags {
+			// Jaeger turns Zipkin's error="message" into that and
+			// error=true: the message wins.
+			switch v := fmt.Sprint(tag.Value); {
+			case tag.Key == "span.kind":
+				n.kind = v
+			case tag.Key == "error" && (n.err == "" || v != "true"):
+				n.err = v
+			}
+		}
+		byID[n.id] = n
+		all = append(all, n)
+	}
+	slices.SortFunc(all, func(a, b *span) int { return cmp.Or(cmp.Compare(a.start, b.start), strings.Compare(a.id, b.id)) })
+	for _, n := range all {
+		parent, ok := byID[n.parent]
+		if n.parent == "" || !ok || parent == n {
+			n.orphan = n.parent != ""
+			roots = append(roots, n)
+		} else {
+			parent.children = append(parent.children, n)
+		}
+	}
+	return roots
+}
+
+// callTrace is a call of the traffic and the trace that Jaeger has of it.
+type callTrace struct {
+	call
+	trace jaegerTrace
+	roots []*span
+}
+
+// complete reports whether the trace holds the whole chain of a call: one
+// root, and under it the client's transport span, the server's transport
+// span and the server's endpoint span.
+func (c callTrace) complete() bool {
+	depth, n := 0, c.roots
+	for ; len(n) > 0; n = n[0].children {
+		depth++
+	}
+	return len(c.roots) == 1 && depth >= 4
+}
+
+// findCallTrace returns, among traces, the trace of call c, if there is
+// one: the one whose root span is addcli's span of c's endpoint and began
+// while addcli ran for c. The demo's calls run one after the other, so no
+// other call's trace began then.
+func findCallTrace(traces []jaegerTrace, c call) jaegerTrace {
 	const slack = 50 * time.Millisecond
-	from, to := r.start.Add(-slack).UnixMicro(), r.end.Add(slack).UnixMicro()
+	from, to := c.start.Add(-slack).UnixMicro(), c.end.Add(slack).UnixMicro()
 	for _, t := range traces {
-		for _, s := range t.Spans {
-			if parentID(s) != "" || !strings.EqualFold(s.OperationName, r.endpoint()) {
-				continue
-			}
-			if t.Processes[s.ProcessID].ServiceName == "addcli" && s.StartTime >= from && s.StartTime <= to {
-				return t, true
+		for _, r := range t.tree() {
+			if r.service == "addcli" && !r.orphan && strings.EqualFold(r.name, c.endpoint()) && r.start >= from && r.start <= to {
+				return t
 			}
 		}
 	}
-	return jaegerTrace{}, false
+	return jaegerTrace{}
 }
 
-// parentID returns the ID of the span's parent in its trace, or "" for a
-// root span.
-func parentID(s jaegerSpan) string {
-	for _, r := range s.References {
-		if r.RefType == "CHILD_OF" && r.TraceID == s.TraceID {
-			return r.SpanID
+// showTraces waits until Jaeger holds the traces of four calls of the first
+// round (sum 1 2 and sum 0 0, over each transport) and draws two of them:
+// sum 1 2 over HTTP and sum 0 0, a business error, over gRPC.
+func (d *demo) showTraces(ctx context.Context, calls []call) ([]callTrace, error) {
+	d.stage("Jaeger: the traces of two calls, through its query API at http://%s/api/traces", components.JaegerQueryAddr)
+	var picked []callTrace
+	for _, c := range calls[:len(calls)/trafficRounds] {
+		if c.request() == "sum 1 2" || c.request() == "sum 0 0" {
+			picked = append(picked, callTrace{call: c})
 		}
 	}
-	for _, r := range s.References {
-		if r.TraceID == s.TraceID {
-			return r.SpanID
+	from, to := calls[0].start.Add(-time.Second), calls[len(calls)-1].end.Add(time.Second)
+	waited := time.Now()
+	err := poll(ctx, spansTimeout, time.Second, func() (bool, error) {
+		traces, err := d.traces(ctx, "addcli", from, to)
+		if err != nil {
+			return true, err
 		}
+		missing := 0
+		for i := range picked {
+			picked[i].trace = findCallTrace(traces, picked[i].call)
+			picked[i].roots = picked[i].trace.tree()
+			if !picked[i].complete() {
+				missing++
+			}
+		}
+		if missing > 0 {
+			return false, fmt.Errorf("%d of %d traces are not complete yet", missing, len(picked))
+		}
+		return true, nil
+	})
+	if ctx.Err() != nil {
+		return picked, ctx.Err()
 	}
-	return ""
+	if err != nil {
+		d.say("Jaeger does not hold every trace yet: %v", err)
+	} else {
+		d.say("(Jaeger had received every span %s after the traffic ended)", formatElapsed(time.Since(waited)))
+	}
+	d.say("One line per span: its service, its name, its kind, how long it took, and its error tag;")
+	d.say("children under their parent. Zipkin's reporter sends span names in lower case.")
+	for _, p := range picked {
+		if (p.transport == "HTTP") != (p.wantErr == "") {
+			continue
+		}
+		fmt.Fprintln(d.out)
+		if p.trace.TraceID == "" {
+			d.say("%s → %s: no trace found", p.call, p.outcome())
+			continue
+		}
+		d.say("%s → %s   (trace %s)", p.call, p.outcome(), p.trace.TraceID)
+		d.table(treeRows(p.roots, "  ", true)...)
+	}
+	return picked, nil
 }
 
-// tag returns the value of the span's tag called key, as text; a span can
-// carry a key twice (Jaeger turns Zipkin's error="message" into that and
-// error=true), and the text one comes first.
-func tag(s jaegerSpan, key string) (string, bool) {
-	var found []string
-	for _, t := range s.Tags {
-		if t.Key == key {
-			found = append(found, fmt.Sprint(t.Value))
+// treeRows draws the span trees under nodes, one span a row after lead:
+// below the top, indented by parent links; with its service, name, kind,
+// duration and error.
+func treeRows(nodes []*span, lead string, top bool) [][]string {
+	var rows [][]string
+	for i, n := range nodes {
+		branch, next := "", ""
+		if !top {
+			branch, next = "├─ ", "│  "
+			if i == len(nodes)-1 {
+				branch, next = "└─ ", "   "
+			}
 		}
-	}
-	for _, v := range found {
-		if v != "true" {
-			return v, true
+		label := lead + branch + n.service + "  " + n.name
+		if n.orphan {
+			label += " (its parent is missing)"
 		}
+		row := []string{label, n.kind, formatMicros(n.duration)}
+		if n.err != "" {
+			row = append(row, "error="+strconv.Quote(n.err))
+		}
+		rows = append(rows, row)
+		rows = append(rows, treeRows(n.children, lead+next, false)...)
 	}
-	if len(found) > 0 {
-		return found[0], true
-	}
-	return "", false
+	return rows
 }

@@ -3,23 +3,18 @@
 // with addcli over HTTP and gRPC (broken business rules included), and then
 // shows what a person would look at: the request rate, counts and durations
 // per method from Prometheus' query API, and one call's trace over each
-// transport from Jaeger's query API, drawn as a tree.
+// transport from Jaeger's query API, drawn as a tree (Jaeger built from
+// source has no web UI).
 //
 //	make demo                  # or: cd tools && go run ./cmd/demo
 //	make demo FLAGS=-keep      # keep everything running until Ctrl-C
-//	make e2e                   # or: cd tools && go run ./cmd/demo -check
+//	make e2e                   # the demo as a test: TestE2E checks what it saw
 //
-// With -check (make e2e) it asserts instead of only showing: Prometheus
-// scraped the counters and the histogram of both methods, with the counts
-// that the traffic made, and Jaeger holds, for calls over HTTP and over
-// gRPC, traces whose client and server spans share a trace ID with the
-// right parents. It prints one PASS or FAIL line each and exits 1 if any
-// failed.
-//
-// The logs of the three programs go to .run/demo/. The demo stops
-// everything that it started when it is done, on Ctrl-C and on SIGTERM, at
-// any point: each program runs in a process group of its own, which the
-// demo ends with SIGTERM, then SIGKILL after 10 seconds.
+// Prometheus and Jaeger listen on their usual ports (9090; 9411 and 16686),
+// the service on free ones, which the demo writes into its copy of
+// deploy/prometheus.yml. The logs of the three programs go to .run/demo/.
+// The demo stops everything that it started when it is done, on Ctrl-C and
+// on SIGTERM, at any point (see package components).
 package main
 
 import (
@@ -32,23 +27,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
+
+	"github.com/gokit-workshop/workshop/tools/internal/components"
+	"github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 )
 
-// Where the demo's programs listen: the defaults of scripts/prometheus.sh,
-// of scripts/jaeger.sh (deploy/jaeger.yaml) and of step 7, whose HTTP
-// address deploy/prometheus.yml scrapes.
-const (
-	prometheusAddr  = "127.0.0.1:9090"
-	zipkinAddr      = "127.0.0.1:9411"
-	jaegerQueryAddr = "127.0.0.1:16686"
-	serviceHTTPAddr = "127.0.0.1:8080"
-	serviceGRPCAddr = "127.0.0.1:8081"
-)
-
-// The step that the demo runs, and its binaries in bin/ (named as
-// scripts/step.sh names them).
+// The step that the demo runs, and its binaries in bin/ (named as make step
+// names them).
 const (
 	stepDir   = "step07-tracing"
 	svcBinary = stepDir + "-addsvc"
@@ -57,151 +47,125 @@ const (
 
 // Timing of the demo.
 const (
-	stopGrace         = 10 * time.Second // from SIGTERM to SIGKILL
-	trafficRounds     = 2                // every request, over both transports, this often
-	trafficSpread     = 10 * time.Second // the traffic's length, so that Prometheus (2s scrape) sees rates
-	scrapeTimeout     = 20 * time.Second // for Prometheus to scrape the last calls
-	spansTimeout      = 30 * time.Second // for the spans to reach Jaeger (Zipkin reporters send in batches)
-	prometheusReady   = 60 * time.Second
-	prometheusSetup   = 10 * time.Minute // when scripts/prometheus.sh installs it first
-	jaegerReady       = 60 * time.Second
-	serviceReady      = 30 * time.Second
-	httpClientTimeout = 5 * time.Second
-)
-
-// Exit codes.
-const (
-	exitOK          = 0
-	exitFailed      = 1 // the demo could not run, or a check failed
-	exitUsage       = 2
-	exitInterrupted = 130 // Ctrl-C, as shells report it
+	trafficRounds = 2                // every request, over both transports, this often
+	trafficSpread = 10 * time.Second // the traffic's length, so that Prometheus (2s scrape) sees rates
+	scrapeTimeout = 20 * time.Second // for Prometheus to scrape the last calls
+	spansTimeout  = 30 * time.Second // for the spans to reach Jaeger (Zipkin reporters send in batches)
+	readyTimeout  = 60 * time.Second // for each program to answer
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The signals stay caught until everything is stopped: a second Ctrl-C
 	// while the demo stops its programs does not leave them behind.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithCancelCause(ctx)
-	ignoreBrokenPipe()
-	go watchParent(ctx, cancel, time.Second)
+	// A closed standard output (make gone) is an error, not a death before
+	// the demo has stopped its programs.
+	signal.Ignore(syscall.SIGPIPE)
+	go watchParent(ctx, cancel)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	cancel(nil)
 	stop()
 	os.Exit(code)
 }
 
-// parentGoneError says that the program that ran the demo has exited.
-type parentGoneError struct{}
-
-func (parentGoneError) Error() string {
-	return "the command that ran the demo (make, go run) has gone"
-}
+// errParentGone says that the program that ran the demo has exited.
+var errParentGone = errors.New("the command that ran the demo (make, go run) has gone")
 
 // watchParent cancels the demo when the program that ran it exits: a
 // SIGTERM to make alone ends make and go run, which do not pass it on, and
 // the demo stops what it started instead of carrying on as an orphan.
-func watchParent(ctx context.Context, cancel context.CancelCauseFunc, every time.Duration) {
-	parent := os.Getppid()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if os.Getppid() != parent {
-				cancel(parentGoneError{})
-				return
-			}
+func watchParent(ctx context.Context, cancel context.CancelCauseFunc) {
+	for parent := os.Getppid(); sleep(ctx, time.Second) == nil; {
+		if os.Getppid() != parent {
+			cancel(errParentGone)
 		}
 	}
 }
 
-// run parses the flags, runs the demo and returns the exit code.
+// run parses the flags, runs the demo and returns the exit code: 0, 1 when
+// it failed, 2 for bad usage, 130 when interrupted.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	keep := fs.Bool("keep", false, "keep Prometheus, Jaeger and the service running after the demo, until Ctrl-C")
-	check := fs.Bool("check", false, "run without a person (make e2e): assert what Prometheus and Jaeger saw, print PASS/FAIL lines, exit 1 on failure")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: demo [-keep | -check]   (make demo, make demo FLAGS=-keep, make e2e)")
+		fmt.Fprintln(stderr, "usage: demo [-keep]   (make demo, make demo FLAGS=-keep)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return 0
 		}
-		return exitUsage
+		if err == nil { // Parse has shown the usage after its error
+			fs.Usage()
+		}
+		return 2
 	}
-	if fs.NArg() > 0 || *keep && *check {
-		fmt.Fprintln(stderr, "demo: takes no arguments, and -keep or -check, not both")
-		fs.Usage()
-		return exitUsage
-	}
-
-	cwd, err := os.Getwd()
+	d, err := newDemo(stdout, *keep)
 	if err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
-		return exitFailed
-	}
-	root, err := findRoot(cwd)
-	if err != nil {
-		fmt.Fprintf(stderr, "demo: %v\n", err)
-		return exitFailed
-	}
-	d := &demo{
-		root:   root,
-		runDir: filepath.Join(root, ".run", "demo"),
-		out:    stdout,
-		keep:   *keep,
-		check:  *check,
-		http:   &http.Client{Timeout: httpClientTimeout},
+		return 1
 	}
 	begin := time.Now()
-	err = d.run(ctx)
+	_, err = d.run(ctx)
 	d.stopAll()
 	switch {
-	case err == nil && d.kept:
-		// -keep ends with Ctrl-C: that is no interruption.
-		return exitOK
-	case ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		why := "interrupted"
-		if errors.As(context.Cause(ctx), new(parentGoneError)) {
-			why = parentGoneError{}.Error()
+		if errors.Is(context.Cause(ctx), errParentGone) {
+			why = errParentGone.Error()
 		}
 		fmt.Fprintf(stderr, "demo: %s after %s; everything it started is stopped\n", why, formatElapsed(time.Since(begin)))
-		return exitInterrupted
-	case err != nil && d.check:
-		d.checks.add("the demo could run", "", err)
-		d.checks.print(stdout)
-		return exitFailed
+		return 130
 	case err != nil:
 		fmt.Fprintf(stderr, "demo: %v\n", err)
-		return exitFailed
+		return 1
+	case !*keep: // -keep ends with Ctrl-C, which is no interruption
+		fmt.Fprintf(stdout, "\nThe demo took %s.\n", formatElapsed(time.Since(begin)))
 	}
-	fmt.Fprintf(stdout, "\nThe demo took %s.\n", formatElapsed(time.Since(begin)))
-	if d.check {
-		fmt.Fprintln(stdout)
-		d.checks.print(stdout)
-		if d.checks.failed() > 0 {
-			return exitFailed
-		}
-	}
-	return exitOK
+	return 0
 }
 
 // demo is one run of the demo.
 type demo struct {
-	root   string // the repository
-	runDir string // the logs
-	out    io.Writer
-	keep   bool
-	check  bool
-	http   *http.Client
+	root, runDir string // the repository, and the logs' folder in it
+	out          io.Writer
+	keep         bool
+	http         *http.Client
+	prom         promv1.API
 
-	components []*component // started, to be stopped
-	checks     checks       // -check's assertions
-	kept       bool         // -keep kept everything running until Ctrl-C
+	svcHTTP, svcGRPC string                // where the service listens, on free ports
+	procs            []*components.Process // started, to be stopped
+}
+
+// seen is what the demo saw, for TestE2E to check.
+type seen struct {
+	calls   []call
+	metrics promReport
+	traces  []callTrace
+}
+
+// newDemo returns a demo of the repository around the current directory,
+// which writes to out.
+func newDemo(out io.Writer, keep bool) (*demo, error) {
+	root, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("find the repository: %w", err)
+	}
+	for ; ; root = filepath.Dir(root) {
+		if _, err := os.Stat(filepath.Join(root, "go.work")); err == nil {
+			break
+		} else if filepath.Dir(root) == root {
+			return nil, errors.New("no go.work here or above; run the demo inside the workshop's repository")
+		}
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+	client, err := api.NewClient(api.Config{Address: "http://" + components.PrometheusAddr, Client: hc})
+	if err != nil {
+		return nil, fmt.Errorf("Prometheus' API client: %w", err)
+	}
+	return &demo{root: root, runDir: filepath.Join(root, ".run", "demo"), out: out, keep: keep, http: hc, prom: promv1.NewAPI(client)}, nil
 }
 
 // stage prints the title of a part of the demo.
@@ -214,71 +178,111 @@ func (d *demo) say(format string, args ...any) {
 	fmt.Fprintf(d.out, "    "+format+"\n", args...)
 }
 
+// table lays out rows of cells in columns two spaces apart, each row
+// indented as say indents it. The cells end in vertical tabs, soft for
+// tabwriter: a column empty in every row, such as the kinds of a trace
+// without them, takes no room.
+func (d *demo) table(rows ...[]string) {
+	t := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', tabwriter.DiscardEmptyColumns)
+	for _, r := range rows {
+		fmt.Fprintln(t, "    "+strings.Join(r, "\v"))
+	}
+	t.Flush()
+}
+
 // rel returns path relative to the repository, for printing.
 func (d *demo) rel(path string) string {
-	return relPath(d.root, path)
+	if rel, err := filepath.Rel(d.root, path); err == nil {
+		return rel
+	}
+	return path
 }
 
-// run runs the demo up to what it shows; the caller stops the programs.
-func (d *demo) run(ctx context.Context) error {
-	mode := "shows what Prometheus and Jaeger saw"
-	if d.check {
-		mode = "checks what Prometheus and Jaeger saw (make e2e)"
-	}
-	fmt.Fprintf(d.out, "Go kit workshop demo (slide 89): runs Prometheus, Jaeger and step 7's add service on 127.0.0.1,\n"+
-		"sends traffic over HTTP and gRPC, and %s.\nCtrl-C stops everything at any time.\n", mode)
-
-	if err := checkPortsFree([]listenPort{
-		{prometheusAddr, "Prometheus", "make prometheus, or another demo,"},
-		{zipkinAddr, "Jaeger (Zipkin receiver)", "make jaeger, or another demo,"},
-		{jaegerQueryAddr, "Jaeger (query API)", "make jaeger, or another demo,"},
-		{serviceHTTPAddr, "the add service (HTTP and /metrics, which Prometheus scrapes)", "make step N, or another demo,"},
-		{serviceGRPCAddr, "the add service (gRPC)", "make step N, or another demo,"},
-	}); err != nil {
-		return err
-	}
-	cli, err := d.build(ctx)
+// run runs the demo up to what it shows, and with -keep waits for Ctrl-C;
+// the caller stops the programs.
+func (d *demo) run(ctx context.Context) (*seen, error) {
+	fmt.Fprint(d.out, "Go kit workshop demo (slide 89): runs Prometheus, Jaeger and step 7's add service on 127.0.0.1,\n"+
+		"sends traffic over HTTP and gRPC, and shows what Prometheus and Jaeger saw.\nCtrl-C stops everything at any time.\n")
+	cli, err := d.start(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := d.start(ctx); err != nil {
-		return err
+	s := &seen{}
+	if s.calls, err = d.sendTraffic(ctx, cli); err != nil {
+		return nil, err
 	}
-	results, err := d.sendTraffic(ctx, cli)
-	if err != nil {
-		return err
+	if s.metrics, err = d.showMetrics(ctx, s.calls); err != nil {
+		return nil, err
 	}
-	if err := d.showMetrics(ctx, results); err != nil {
-		return err
+	if s.traces, err = d.showTraces(ctx, s.calls); err != nil {
+		return nil, err
 	}
-	if err := d.showTraces(ctx, results); err != nil {
-		return err
-	}
-	if !d.check {
-		d.showLinks()
-	}
-	if d.keep {
-		d.stage("everything keeps running (-keep): explore, then press Ctrl-C to stop it all")
-		if err := d.waitKept(ctx); err != nil {
-			return err
-		}
-		d.kept = true
-	}
-	return nil
-}
-
-// showLinks prints where to look further.
-func (d *demo) showLinks() {
 	d.stage("look further")
-	for _, line := range formatTable(nil, [][]string{
-		{"Prometheus UI", "http://" + prometheusAddr + "/graph", "e.g. sum by (method) (rate(addsvc_request_duration_seconds_count[1m]))"},
-		{"Jaeger API", "http://" + jaegerQueryAddr + "/api/traces?service=addcli", "and /api/traces/TRACE-ID, /api/services"},
-		{"the service", "http://" + serviceHTTPAddr + "/metrics", "what Prometheus scrapes"},
-		{"logs", d.rel(d.runDir) + "/", "prometheus.log, jaeger.log, addsvc.log"},
-	}, nil) {
-		d.say("%s", line)
-	}
+	d.table(
+		[]string{"Prometheus UI", "http://" + components.PrometheusAddr + "/graph", "e.g. sum by (method) (rate(addsvc_request_duration_seconds_count[1m]))"},
+		[]string{"Jaeger API", "http://" + components.JaegerQueryAddr + "/api/traces?service=addcli", "and /api/traces/TRACE-ID, /api/services"},
+		[]string{"the service", "http://" + d.svcHTTP + "/metrics", "what Prometheus scrapes"},
+		[]string{"logs", d.rel(d.runDir) + "/", "prometheus.log, jaeger.log, addsvc.log"})
 	if !d.keep {
 		d.say("They stop with the demo now; make demo FLAGS=-keep keeps them running until Ctrl-C.")
+		return s, nil
 	}
+	d.stage("everything keeps running (-keep): explore, then press Ctrl-C to stop it all")
+	exited := make(chan *components.Process, len(d.procs))
+	for _, p := range d.procs {
+		go func() { <-p.Done(); exited <- p }()
+	}
+	select {
+	case <-ctx.Done():
+		return s, nil
+	case p := <-exited:
+		return s, fmt.Errorf("%w while the demo kept it running; the end of its log, %s:\n%s", p.Exited(), d.rel(p.Log), p.Tail(12))
+	}
+}
+
+// sleep waits for d, or less if ctx is done, and then returns ctx's error.
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// poll calls try every interval until it is done, or until timeout has
+// passed. try returns done and the outcome, or not done and what is still
+// missing; poll returns the outcome, or what was missing when time ran out.
+func poll(ctx context.Context, timeout, interval time.Duration, try func() (done bool, err error)) error {
+	for deadline := time.Now().Add(timeout); ; {
+		done, err := try()
+		if done {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still not there after %s: %w", timeout, err)
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return err
+		}
+	}
+}
+
+// formatMicros formats a duration given in microseconds, short and to
+// about two significant digits: 87µs, 2.1ms, 14ms, 1.25s.
+func formatMicros(us int64) string {
+	switch {
+	case us < 1000:
+		return fmt.Sprintf("%dµs", us)
+	case us < 10_000:
+		return fmt.Sprintf("%.1fms", float64(us)/1000)
+	case us < 1_000_000:
+		return fmt.Sprintf("%.0fms", float64(us)/1000)
+	}
+	return fmt.Sprintf("%.2fs", float64(us)/1e6)
+}
+
+// formatElapsed formats a time that something took, as formatMicros does.
+func formatElapsed(d time.Duration) string {
+	return formatMicros(d.Microseconds())
 }

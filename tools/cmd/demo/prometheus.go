@@ -1,146 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/gokit-workshop/workshop/tools/internal/components"
+	"github.com/prometheus/common/model"
 )
-
-// promClient asks Prometheus' HTTP API (/api/v1/query).
-type promClient struct {
-	base string // e.g. http://127.0.0.1:9090
-	http *http.Client
-}
-
-// promSample is one series of an instant vector: its labels and value.
-type promSample struct {
-	labels map[string]string
-	value  float64
-}
-
-// query evaluates the PromQL expr now and returns the resulting vector.
-func (p promClient) query(ctx context.Context, expr string) ([]promSample, error) {
-	u := p.base + "/api/v1/query?" + url.Values{"query": {expr}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("query Prometheus: %w", err)
-	}
-	resp, err := p.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("query Prometheus: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
-	if err != nil {
-		return nil, fmt.Errorf("query Prometheus: read the answer: %w", err)
-	}
-	samples, err := parsePromResponse(body)
-	if err != nil {
-		return nil, fmt.Errorf("query Prometheus for %s: %s: %w", expr, resp.Status, err)
-	}
-	return samples, nil
-}
-
-// parsePromResponse returns the instant vector in an answer of Prometheus'
-// query API, or the error that the answer reports.
-func parsePromResponse(body []byte) ([]promSample, error) {
-	var r struct {
-		Status    string `json:"status"`
-		ErrorType string `json:"errorType"`
-		Error     string `json:"error"`
-		Data      struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric map[string]string `json:"metric"`
-				Value  []any             `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("not an answer of the query API: %w", err)
-	}
-	if r.Status != "success" {
-		return nil, fmt.Errorf("%s: %s", r.ErrorType, r.Error)
-	}
-	if r.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("result of type %q, want a vector", r.Data.ResultType)
-	}
-	samples := make([]promSample, 0, len(r.Data.Result))
-	for _, res := range r.Data.Result {
-		if len(res.Value) != 2 {
-			return nil, fmt.Errorf("value %v: want [time, \"value\"]", res.Value)
-		}
-		s, ok := res.Value[1].(string)
-		if !ok {
-			return nil, fmt.Errorf("value %v: want the value as a string", res.Value[1])
-		}
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, fmt.Errorf("value %q: %w", s, err)
-		}
-		samples = append(samples, promSample{labels: res.Metric, value: v})
-	}
-	return samples, nil
-}
-
-// promQueries are the PromQL expressions of the demo, over a window that
-// reaches back to when the traffic began (or the service started), so that
-// what Prometheus kept from earlier runs does not count. The counts take the last value in the
-// window (the service's counters start at 0 with it), the rate and the
-// durations what Prometheus computes from the samples.
-type promQueries struct {
-	window string // e.g. "23s"
-}
-
-// newPromQueries returns the queries over the time since start, in whole
-// seconds, rounded up.
-func newPromQueries(start, now time.Time) promQueries {
-	secs := int(math.Ceil(now.Sub(start).Seconds()))
-	return promQueries{window: fmt.Sprintf("%ds", max(secs, 1))}
-}
-
-// calls counts the calls by method and success.
-func (q promQueries) calls() string {
-	return fmt.Sprintf(`sum by (method, success) (last_over_time(addsvc_request_duration_seconds_count[%s]))`, q.window)
-}
-
-// rate is the requests a second by method.
-func (q promQueries) rate() string {
-	return fmt.Sprintf(`sum by (method) (rate(addsvc_request_duration_seconds_count[%s]))`, q.window)
-}
-
-// average is the average duration of a call by method, in seconds.
-func (q promQueries) average() string {
-	return fmt.Sprintf(`sum by (method) (last_over_time(addsvc_request_duration_seconds_sum[%[1]s])) / sum by (method) (last_over_time(addsvc_request_duration_seconds_count[%[1]s]))`, q.window)
-}
-
-// quantile is the duration under which a fraction phi of the calls took,
-// by method, as estimated from the histogram's buckets.
-func (q promQueries) quantile(phi float64) string {
-	return fmt.Sprintf(`histogram_quantile(%g, sum by (method, le) (last_over_time(addsvc_request_duration_seconds_bucket[%s])))`, phi, q.window)
-}
-
-// bucketTotal is the count of the histogram's +Inf bucket by method, which
-// must equal the count of calls.
-func (q promQueries) bucketTotal() string {
-	return fmt.Sprintf(`sum by (method) (last_over_time(addsvc_request_duration_seconds_bucket{le="+Inf"}[%s]))`, q.window)
-}
-
-// counter is the last value of the counter called name.
-func (q promQueries) counter(name string) string {
-	return fmt.Sprintf(`sum(last_over_time(%s[%s]))`, name, q.window)
-}
-
-// up is 1 when Prometheus' last scrape of the service succeeded.
-func (q promQueries) up() string {
-	return fmt.Sprintf(`last_over_time(up{job="addsvc"}[%s])`, q.window)
-}
 
 // The counters of the service's business work.
 const (
@@ -148,132 +20,153 @@ const (
 	charactersConcatenated = "addsvc_characters_concatenated_total"
 )
 
-// methodStats is what Prometheus knows about the calls of one method.
-type methodStats struct {
-	method      string
-	ok, failed  float64 // calls, by success
-	rate        float64 // calls a second
-	avg         float64 // seconds
-	p99         float64 // seconds, estimated from the buckets
-	bucketTotal float64 // the +Inf bucket's count
+// window returns the time since start in whole seconds, rounded up, as a
+// PromQL range: queries over it leave out what Prometheus kept from
+// earlier runs.
+func window(start time.Time) string {
+	return fmt.Sprintf("%ds", max(int(math.Ceil(time.Since(start).Seconds())), 1))
 }
 
-// promReport is what the demo shows from Prometheus, and checks.
+// promQueries returns the demo's PromQL over window w, by name. The counts
+// take the last value in the window (the service's counters start at 0
+// with it), the rate and the durations what Prometheus computes from the
+// samples; p99 is estimated from the histogram's buckets.
+func promQueries(w string) map[string]string {
+	last := func(series string) string { return "last_over_time(" + series + "[" + w + "])" }
+	return map[string]string{
+		"calls":                "sum by (method, success) (" + last("addsvc_request_duration_seconds_count") + ")",
+		"req/s":                "sum by (method) (rate(addsvc_request_duration_seconds_count[" + w + "]))",
+		"avg":                  "sum by (method) (" + last("addsvc_request_duration_seconds_sum") + ") / sum by (method) (" + last("addsvc_request_duration_seconds_count") + ")",
+		"p99":                  "histogram_quantile(0.99, sum by (method, le) (" + last("addsvc_request_duration_seconds_bucket") + "))",
+		"buckets":              "sum by (method) (" + last(`addsvc_request_duration_seconds_bucket{le="+Inf"}`) + ")",
+		integersSummed:         "sum(" + last(integersSummed) + ")",
+		charactersConcatenated: "sum(" + last(charactersConcatenated) + ")",
+	}
+}
+
+// query evaluates expr now with Prometheus' API client and returns the
+// resulting vector.
+func (d *demo) query(ctx context.Context, expr string) (model.Vector, error) {
+	v, _, _, err := d.prom.Query(ctx, expr, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("query Prometheus for %s: %w", expr, err)
+	}
+	vec, ok := v.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("query Prometheus for %s: got a %s, want a vector", expr, v.Type())
+	}
+	return vec, nil
+}
+
+// promReport is Prometheus' answers to promQueries over window: by query,
+// the value of each method ("Sum"; the calls also by success, "Sum true"),
+// or of the service ("").
 type promReport struct {
-	queries                promQueries
-	methods                []methodStats // Sum, then Concat, then any other
-	integersSummed         *float64      // nil when Prometheus has no such series
-	charactersConcatenated *float64
+	window string
+	values map[string]map[string]float64
 }
 
-// promResults holds the answers of the report's queries.
-type promResults struct {
-	calls, rate, average, p99, bucketTotal []promSample
-	integersSummed, charactersConcatenated []promSample
-}
-
-// fetchPromReport asks Prometheus every query of the report.
-func fetchPromReport(ctx context.Context, p promClient, q promQueries) (promReport, error) {
-	var res promResults
-	for _, x := range []struct {
-		expr string
-		dst  *[]promSample
-	}{
-		{q.calls(), &res.calls},
-		{q.rate(), &res.rate},
-		{q.average(), &res.average},
-		{q.quantile(0.99), &res.p99},
-		{q.bucketTotal(), &res.bucketTotal},
-		{q.counter(integersSummed), &res.integersSummed},
-		{q.counter(charactersConcatenated), &res.charactersConcatenated},
-	} {
-		samples, err := p.query(ctx, x.expr)
+// promReport asks Prometheus every query over the time since start.
+func (d *demo) promReport(ctx context.Context, start time.Time) (promReport, error) {
+	r := promReport{window: window(start), values: map[string]map[string]float64{}}
+	for name, expr := range promQueries(r.window) {
+		v, err := d.query(ctx, expr)
 		if err != nil {
-			return promReport{}, err
+			return r, err
 		}
-		*x.dst = samples
+		r.values[name] = map[string]float64{}
+		for _, s := range v {
+			r.values[name][strings.TrimSpace(string(s.Metric["method"])+" "+string(s.Metric["success"]))] = float64(s.Value)
+		}
 	}
-	return buildPromReport(q, res), nil
+	return r, nil
 }
 
-// buildPromReport puts the answers of the queries together, one row per
-// method.
-func buildPromReport(q promQueries, res promResults) promReport {
-	r := promReport{queries: q}
-	byMethod := map[string]*methodStats{}
-	var order []string
-	stats := func(s promSample) *methodStats {
-		m := s.labels["method"]
-		if byMethod[m] == nil {
-			byMethod[m] = &methodStats{method: m}
-			order = append(order, m)
-		}
-		return byMethod[m]
-	}
-	for _, s := range res.calls {
-		if s.labels["success"] == "true" {
-			stats(s).ok += s.value
-		} else {
-			stats(s).failed += s.value
+// methods returns the methods that Prometheus counted calls of: Sum, then
+// Concat, then any other.
+func (r promReport) methods() []string {
+	var ms []string
+	for key := range r.values["calls"] {
+		if m := strings.Fields(key)[0]; !slices.Contains(ms, m) {
+			ms = append(ms, m)
 		}
 	}
-	for _, s := range res.rate {
-		stats(s).rate = s.value
-	}
-	for _, s := range res.average {
-		stats(s).avg = s.value
-	}
-	for _, s := range res.p99 {
-		stats(s).p99 = s.value
-	}
-	for _, s := range res.bucketTotal {
-		stats(s).bucketTotal = s.value
-	}
-	for _, m := range []string{"Sum", "Concat"} {
-		if st := byMethod[m]; st != nil {
-			r.methods = append(r.methods, *st)
-		}
-	}
-	for _, m := range order {
-		if m != "Sum" && m != "Concat" {
-			r.methods = append(r.methods, *byMethod[m])
-		}
-	}
-	if len(res.integersSummed) == 1 {
-		r.integersSummed = &res.integersSummed[0].value
-	}
-	if len(res.charactersConcatenated) == 1 {
-		r.charactersConcatenated = &res.charactersConcatenated[0].value
-	}
-	return r
+	order := func(m string) int { return (slices.Index([]string{"Sum", "Concat"}, m) + 3) % 3 } // others last
+	slices.SortFunc(ms, func(a, b string) int { return cmp.Or(cmp.Compare(order(a), order(b)), strings.Compare(a, b)) })
+	return ms
 }
 
-// method returns the stats of the method called name, if Prometheus has
-// any.
-func (r promReport) method(name string) (methodStats, bool) {
-	for _, m := range r.methods {
-		if m.method == name {
-			return m, true
-		}
-	}
-	return methodStats{}, false
+// calls returns the calls of method that Prometheus counted, by success.
+func (r promReport) calls(method string) (ok, failed float64) {
+	return r.values["calls"][method+" true"], r.values["calls"][method+" false"]
 }
 
-// countsMatch reports whether the calls that Prometheus counted are those
-// of want, or else what differs.
-func (r promReport) countsMatch(want expectedCounts) error {
-	for _, ep := range []string{"Sum", "Concat"} {
-		got, _ := r.method(ep)
-		ok, failed := want.calls[ep][true], want.calls[ep][false]
-		if got.ok != float64(ok) || got.failed != float64(failed) {
-			return fmt.Errorf("%s: Prometheus has %s ok and %s failed, the traffic made %d and %d",
-				ep, formatCount(got.ok), formatCount(got.failed), ok, failed)
+// showMetrics waits until Prometheus has scraped every call, then shows
+// the calls, rate and durations per method and the business counters, over
+// the time since the traffic began.
+func (d *demo) showMetrics(ctx context.Context, calls []call) (promReport, error) {
+	d.stage("Prometheus: what it scraped from http://%s/metrics (every 2s), through its query API", d.svcHTTP)
+	var r promReport
+	waited := time.Now()
+	err := poll(ctx, scrapeTimeout, time.Second, func() (bool, error) {
+		var err error
+		if r, err = d.promReport(ctx, calls[0].start); err != nil {
+			return true, err
 		}
+		counted := 0.0
+		for _, v := range r.values["calls"] {
+			counted += v
+		}
+		if counted != float64(len(calls)) {
+			return false, fmt.Errorf("Prometheus has counted %s of the %d calls", formatCount(counted), len(calls))
+		}
+		return true, nil
+	})
+	if ctx.Err() != nil {
+		return r, ctx.Err()
 	}
-	return nil
+	if err != nil {
+		d.say("Prometheus does not count every call yet: %v", err)
+	} else {
+		d.say("(Prometheus had counted every call %s after the traffic ended)", formatElapsed(time.Since(waited)))
+	}
+	fmt.Fprintln(d.out)
+	rows := [][]string{{"METHOD", "CALLS", "OK", "FAILED", "REQ/S", "AVG", "P99*"}}
+	for _, m := range r.methods() {
+		ok, failed := r.calls(m)
+		rows = append(rows, []string{m, formatCount(ok + failed), formatCount(ok), formatCount(failed),
+			fmt.Sprintf("%.2f", r.values["req/s"][m]), formatSeconds(r.values["avg"][m]), formatSeconds(r.values["p99"][m])})
+	}
+	d.table(rows...)
+	fmt.Fprintln(d.out)
+	counter := func(name, note string) []string {
+		if v, ok := r.values[name][""]; ok {
+			return []string{name, formatCount(v), note}
+		}
+		return []string{name, "(no such series)", note}
+	}
+	d.table(counter(integersSummed, "(2 for each successful Sum)"),
+		counter(charactersConcatenated, "(the characters of the successful Concat results)"))
+	fmt.Fprintln(d.out)
+	d.say("* P99 is estimated from the histogram's buckets, the smallest of which is 5ms: for calls this fast it")
+	d.say("  reads high. AVG (sum / count) is exact. REQ/S is rate() over the %s since the traffic began; it", r.window)
+	d.say("  reads low here, as rate() misses the calls before a series' first scrape.")
+	d.say("The PromQL behind the table, to paste at http://%s/graph ([%s] leaves out earlier runs):", components.PrometheusAddr, r.window)
+	q := promQueries(r.window)
+	d.table([]string{"  calls", q["calls"]}, []string{"  req/s", q["req/s"]}, []string{"  avg", q["avg"]}, []string{"  p99", q["p99"]})
+	return r, nil
 }
 
 // formatCount prints a count without decimals when it is whole.
 func formatCount(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// formatSeconds formats a duration given in seconds, as formatMicros does;
+// "-" when there is none (NaN, as Prometheus says for no calls).
+func formatSeconds(s float64) string {
+	if math.IsNaN(s) || math.IsInf(s, 0) {
+		return "-"
+	}
+	return formatMicros(int64(math.Round(s * 1e6)))
 }

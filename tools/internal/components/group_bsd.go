@@ -1,9 +1,9 @@
 //go:build unix && !linux
 
-package main
+package components
 
 import "syscall"
 
 // setParentDeathSignal does nothing where there is no parent-death signal
-// (macOS and the BSDs): there the demo's own stop is all there is.
+// (macOS and the BSDs).
 func setParentDeathSignal(*syscall.SysProcAttr) {}
