@@ -4,7 +4,6 @@
 package repo
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,9 +78,19 @@ func stepNumber(name string) (int, bool) {
 	return n, true
 }
 
-// ErrNoStep is wrapped by the errors of Find for an argument that names no
-// step; their text says which steps there are.
-var ErrNoStep = errors.New("no such step")
+// NoStepError is Find's error for an argument that names no step; its text
+// says which steps there are.
+type NoStepError struct {
+	Arg   string // what was given
+	Steps []Step // the steps there are
+}
+
+func (e *NoStepError) Error() string {
+	if _, err := strconv.Atoi(strings.TrimPrefix(e.Arg, "step")); err != nil || strings.ContainsAny(e.Arg, "+-") {
+		return fmt.Sprintf("%q is not a step number; give one, e.g. 1 (steps: %s)", e.Arg, List(e.Steps))
+	}
+	return fmt.Sprintf("there is no step %s; the steps are: %s", e.Arg, List(e.Steps))
+}
 
 // Find returns the step that arg names: its number ("1", "01"), its prefix
 // ("step01") or its directory ("step01-naive", with or without a trailing
@@ -95,15 +104,14 @@ func Find(steps []Step, arg string) (Step, error) {
 	}
 	digits := strings.TrimPrefix(name, "step")
 	n, err := strconv.Atoi(digits)
-	if digits == "" || err != nil || n < 0 || strings.ContainsAny(digits, "+-") {
-		return Step{}, fmt.Errorf("%w: %q is not a step number; give one, e.g. 1 (steps: %s)", ErrNoStep, arg, List(steps))
-	}
-	for _, s := range steps {
-		if s.Number == n {
-			return s, nil
+	if err == nil && !strings.ContainsAny(digits, "+-") {
+		for _, s := range steps {
+			if s.Number == n {
+				return s, nil
+			}
 		}
 	}
-	return Step{}, fmt.Errorf("%w: there is no step %s; the steps are: %s", ErrNoStep, arg, List(steps))
+	return Step{}, &NoStepError{Arg: arg, Steps: steps}
 }
 
 // List returns the steps as one line: "1 (step01-naive), 2 (…), …".

@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,8 +88,8 @@ func TestFind(t *testing.T) {
 		if tc.want == "" {
 			if err == nil {
 				t.Errorf("Find(%q) = %v, want an error", tc.arg, got)
-			} else if !errors.Is(err, ErrNoStep) || !strings.Contains(err.Error(), "step10-ten") {
-				t.Errorf("Find(%q): error %q should wrap ErrNoStep and list the steps", tc.arg, err)
+			} else if _, ok := err.(*NoStepError); !ok || !strings.Contains(err.Error(), "step10-ten") {
+				t.Errorf("Find(%q): error %q should be a *NoStepError and list the steps", tc.arg, err)
 			}
 			continue
 		}
