@@ -31,7 +31,8 @@ func diffCommand() command {
 // then the changes, coloured on a terminal and plain in a pipe. Step A's
 // module path is rewritten to step B's, so that import lines don't show up
 // as changes; go.sum is left out, and so are the READMEs and the generated
-// gRPC code unless -all is given or ALL=1 is set.
+// gRPC code unless -all is given or ALL=1 is set. Moved files show as
+// renames with their changes.
 func runDiff(ctx context.Context, w *workshop, args []string) error {
 	fset := flag.NewFlagSet("diff", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
@@ -60,9 +61,24 @@ func runDiff(ctx context.Context, w *workshop, args []string) error {
 		return fmt.Errorf("diff: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	for _, s := range []repo.Step{a, b} {
-		if err := w.copyForDiff(ctx, s, filepath.Join(tmp, s.Dir), "/"+a.Dir, "/"+b.Dir, *all); err != nil {
+	tree, aside := filepath.Join(tmp, "tree"), filepath.Join(tmp, "moved")
+	var files [2][]string
+	for i, s := range []repo.Step{a, b} {
+		if files[i], err = w.copyForDiff(ctx, s, filepath.Join(tree, s.Dir), "/"+a.Dir, "/"+b.Dir, *all); err != nil {
 			return err
+		}
+	}
+	// Files moved to another folder and changed so much that git's rename
+	// detection does not pair them are compared on their own, after the rest.
+	moves, err := w.unseenMoves(ctx, tree, a.Dir, b.Dir, sameNameMoves(files[0], files[1]))
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		for _, p := range []string{filepath.Join(a.Dir, m.from), filepath.Join(b.Dir, m.to)} {
+			if err := moveFile(filepath.Join(tree, p), filepath.Join(aside, p)); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -70,31 +86,132 @@ func runDiff(ctx context.Context, w *workshop, args []string) error {
 		fmt.Fprintf(w.stdout, "(go.sum is left out, and so are the READMEs and generated *.pb.go: %s shows those)\n\n",
 			suggest(fmt.Sprintf("make diff %s %s ALL=1", fset.Arg(0), fset.Arg(1)), fmt.Sprintf("diff -all %s %s", fset.Arg(0), fset.Arg(1))))
 	}
+	if quit, err := w.gitDiff(ctx, tree, a.Dir, b.Dir); quit || err != nil {
+		return err
+	}
+	for _, m := range moves {
+		fmt.Fprintf(w.stdout, "\n(%s moved to %s, with the changes below)\n\n", m.from, m.to)
+		if quit, err := w.gitDiff(ctx, aside, a.Dir+"/"+m.from, b.Dir+"/"+m.to); quit || err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gitDiff shows the differences between the files or directories a and b
+// in dir, with their list first, coloured on a terminal. quit says that
+// the reader went away (a pager such as less quit early): nothing more
+// needs to be shown, and that is no failure.
+func (w *workshop) gitDiff(ctx context.Context, dir, a, b string) (quit bool, err error) {
 	color := "never"
 	if isTerminal(w.stdout) && os.Getenv("NO_COLOR") == "" {
 		color = "always"
 	}
-	cmd := w.command(ctx, tmp, "git", "--no-pager", "diff", "--no-index", "--find-renames", "--color="+color, "--stat", "--patch", a.Dir, b.Dir)
+	cmd := w.command(ctx, dir, "git", "--no-pager", "diff", "--no-index", "--find-renames", "--color="+color, "--stat", "--patch", a, b)
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {
 	case err == nil, errors.As(err, &exit) && exit.ExitCode() == 1:
-		return nil // 1: the trees differ, which is the point
+		return false, nil // 1: they differ, which is the point
 	case errors.As(err, &exit) && brokenPipe(exit):
-		return nil // a pager such as less quit early
+		return true, nil
 	default:
-		return fmt.Errorf("git diff: %w", err)
+		return false, fmt.Errorf("git diff: %w", err)
 	}
 }
 
+// move is a file that a step moved to another folder, keeping its name:
+// from is its path in step A, to in step B, both relative to the step.
+type move struct{ from, to string }
+
+// sameNameMoves returns the files of a that are not in b but whose name
+// one file of b has, and no other file of a or b: files moved to another
+// folder, such as addsvc/service.go to addservice/service.go.
+func sameNameMoves(a, b []string) []move {
+	inA, inB := map[string]bool{}, map[string]bool{}
+	for _, f := range a {
+		inA[f] = true
+	}
+	for _, f := range b {
+		inB[f] = true
+	}
+	gone, added := map[string][]string{}, map[string][]string{}
+	for _, f := range a {
+		if !inB[f] {
+			gone[path.Base(f)] = append(gone[path.Base(f)], f)
+		}
+	}
+	for _, f := range b {
+		if !inA[f] {
+			added[path.Base(f)] = append(added[path.Base(f)], f)
+		}
+	}
+	var moves []move
+	for _, f := range a {
+		name := path.Base(f)
+		if len(gone[name]) == 1 && len(added[name]) == 1 && gone[name][0] == f {
+			moves = append(moves, move{from: f, to: added[name][0]})
+		}
+	}
+	return moves
+}
+
+// unseenMoves returns the moves that git's rename detection does not see
+// when it compares the directories a and b in dir.
+func (w *workshop) unseenMoves(ctx context.Context, dir, a, b string, moves []move) ([]move, error) {
+	if len(moves) == 0 {
+		return nil, nil
+	}
+	cmd := w.command(ctx, dir, "git", "--no-pager", "diff", "--no-index", "--find-renames", "--name-status", "-z", a, b)
+	cmd.Stdout = nil
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		return nil, fmt.Errorf("git diff --name-status: %w", err)
+	}
+	seen := map[move]bool{}
+	fields := strings.Split(string(out), "\x00")
+	for i := 0; i < len(fields); i++ {
+		status := fields[i]
+		if strings.HasPrefix(status, "R") && i+2 < len(fields) {
+			from := strings.TrimPrefix(fields[i+1], a+"/")
+			to := strings.TrimPrefix(fields[i+2], b+"/")
+			seen[move{from, to}] = true
+			i += 2
+		} else if status != "" {
+			i++
+		}
+	}
+	var unseen []move
+	for _, m := range moves {
+		if !seen[m] {
+			unseen = append(unseen, m)
+		}
+	}
+	return unseen, nil
+}
+
+// moveFile moves the file from to to, making to's directory.
+func moveFile(from, to string) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return fmt.Errorf("diff: %w", err)
+	}
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("diff: %w", err)
+	}
+	return nil
+}
+
 // copyForDiff copies the files of step s that diff compares into dst,
-// with from replaced by to in every file.
-func (w *workshop) copyForDiff(ctx context.Context, s repo.Step, dst, from, to string, all bool) error {
+// with from replaced by to in every file, and returns their paths,
+// slash-separated and relative to dst.
+func (w *workshop) copyForDiff(ctx context.Context, s repo.Step, dst, from, to string, all bool) ([]string, error) {
 	src := filepath.Join(w.root, s.Dir)
 	files, err := w.stepFiles(ctx, src)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var copied []string
 	for _, f := range files {
 		if leftOut(f, all) {
 			continue
@@ -104,17 +221,18 @@ func (w *workshop) copyForDiff(ctx context.Context, s repo.Step, dst, from, to s
 			continue // deleted in the work tree, still in git's index
 		}
 		if err != nil {
-			return fmt.Errorf("diff: %w", err)
+			return nil, fmt.Errorf("diff: %w", err)
 		}
 		target := filepath.Join(dst, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return fmt.Errorf("diff: %w", err)
+			return nil, fmt.Errorf("diff: %w", err)
 		}
 		if err := os.WriteFile(target, bytes.ReplaceAll(data, []byte(from), []byte(to)), 0o644); err != nil {
-			return fmt.Errorf("diff: %w", err)
+			return nil, fmt.Errorf("diff: %w", err)
 		}
+		copied = append(copied, f)
 	}
-	return nil
+	return copied, nil
 }
 
 // stepFiles returns the files of the step in dir, slash-separated and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -116,5 +117,45 @@ func TestDiffSameStep(t *testing.T) {
 		"What step 2 changes in step 1: make diff 1 2\n"
 	if out.String() != want {
 		t.Errorf("diff 2 step02:\n got %q\nwant %q", out.String(), want)
+	}
+}
+
+func TestSameNameMoves(t *testing.T) {
+	a := []string{"go.mod", "addsvc/service.go", "addsvc/transport.go", "addsvc/doc.go", "x/doc.go", "cmd/addsvc/main.go"}
+	b := []string{"go.mod", "addservice/service.go", "addtransport/http.go", "addservice/doc.go", "y/doc.go", "cmd/addsvc/main.go"}
+	got := sameNameMoves(a, b)
+	// doc.go left two folders and came to two: which went where is unknown.
+	want := []move{{"addsvc/service.go", "addservice/service.go"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sameNameMoves = %v, want %v", got, want)
+	}
+}
+
+// TestDiffShowsRewrittenMoves: a file that a step moves and rewrites, too
+// much for git's rename detection, still shows as the one file moved, with
+// its changes.
+func TestDiffShowsRewrittenMoves(t *testing.T) {
+	t.Setenv("ALL", "")
+	files := twoSteps()
+	files["step01-naive/addsvc/rules.go"] = "package addsvc\n\nfunc a() {}\n"
+	files["step02-moved/addservice/rules.go"] = "package addservice\n\n// B is new.\nfunc B() int {\n\treturn 2\n}\n"
+	w, out, errOut := fakeRepo(t, files)
+	if err := runDiff(context.Background(), w, []string{"1", "2"}); err != nil {
+		t.Fatalf("diff 1 2: %v\n%s", err, errOut)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"rename to step02-moved/addservice/service.go", // git sees this one
+		"(addsvc/rules.go moved to addservice/rules.go, with the changes below)\n",
+		"diff --git a/step01-naive/addsvc/rules.go b/step02-moved/addservice/rules.go\n",
+		"-func a() {}\n",
+		"+func B() int {\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diff 1 2 lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "deleted file") || strings.Contains(got, "new file") {
+		t.Errorf("diff 1 2 shows a move as a deletion and an addition:\n%s", got)
 	}
 }
