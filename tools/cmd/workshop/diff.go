@@ -22,7 +22,7 @@ func diffCommand() command {
 	return command{
 		name:    "diff",
 		args:    "[-all] A B",
-		summary: "what step B changes in step A, code only (-all or ALL=1: with READMEs and generated code)",
+		summary: "what step B changes in step A (-all: with READMEs, generated code)",
 		run:     runDiff,
 	}
 }

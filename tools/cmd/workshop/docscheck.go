@@ -14,7 +14,7 @@ func docsCheckCommand() command {
 	return command{
 		name:    "docs-check",
 		args:    "[N...]",
-		summary: "run every command of the READMEs' console blocks and compare its output (Linux, macOS)",
+		summary: "run the READMEs' commands and compare their output (Linux, macOS)",
 		run:     runDocsCheck,
 	}
 }
@@ -25,6 +25,9 @@ func docsCheckCommand() command {
 func runDocsCheck(ctx context.Context, w *workshop, args []string) error {
 	steps, err := w.findSteps(args)
 	if err != nil {
+		return err
+	}
+	if err := docscheck.Supported(); err != nil {
 		return err
 	}
 	type readme struct {

@@ -28,7 +28,7 @@ func generateCommand() command {
 	return command{
 		name:    "generate",
 		args:    "[-check]",
-		summary: "regenerate each step's gRPC code with protoc and the pinned plugins (-check: fail if stale)",
+		summary: "regenerate the steps' gRPC code (-check: fail if it is stale)",
 		run:     runGenerate,
 	}
 }

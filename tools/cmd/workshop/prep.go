@@ -11,7 +11,7 @@ import (
 func prepCommand() command {
 	return command{
 		name:    "prep",
-		summary: "download and build everything once, so that the workshop works offline; then the demo's parts",
+		summary: "download and build everything once: the workshop then works offline",
 		run:     runPrep,
 	}
 }

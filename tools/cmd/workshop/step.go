@@ -14,7 +14,7 @@ func stepCommand() command {
 	return command{
 		name:    "step",
 		args:    "N [FLAGS...]",
-		summary: "build step N's service into bin/ and run it in the foreground (Ctrl-C stops it)",
+		summary: "build step N's service and run it in the foreground (Ctrl-C stops it)",
 		run:     runStep,
 	}
 }

@@ -17,7 +17,7 @@ func testCommand() command {
 	return command{
 		name:    "test",
 		args:    "[N...]",
-		summary: "gofmt, go vet and go test -race in every step (or steps N...); one line per step",
+		summary: "gofmt, go vet and go test -race in every step, or in steps N...",
 		run:     runTest,
 	}
 }

@@ -31,6 +31,10 @@ type Config struct {
 	StartTimeout, StopTimeout, CommandTimeout time.Duration
 }
 
+// Supported returns nil where the check runs (Linux, macOS and other Unix
+// systems), and why it doesn't elsewhere.
+func Supported() error { return supported() }
+
 // Result is the outcome of one README's check.
 type Result struct {
 	Commands int      // how many commands ran
