@@ -127,6 +127,10 @@ func Run(ctx context.Context, c Config, cases []Case) (res Result) {
 		}
 		res.Commands++
 		got, status, stopped := runCommand(ctx, c.Dir, svc.addrs.Command(cs.Command), c.CommandTimeout)
+		if ctx.Err() != nil {
+			res.Problems = append(res.Problems, "interrupted")
+			return res
+		}
 		got = svc.addrs.Output(got)
 		if got != "" && !strings.HasSuffix(got, "\n") {
 			got += "\n" // a missing newline at the very end can't be shown in a README

@@ -178,3 +178,22 @@ func TestRunServiceProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestRunStopsWhenInterrupted(t *testing.T) {
+	t.Setenv(fakeServiceEnv, "1")
+	cases, err := Parse(strings.NewReader("```console\n$ sleep 60\n$ echo never\nnever\n```\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	var log bytes.Buffer
+	start := time.Now()
+	res := Run(ctx, Config{Name: "README.md", Dir: t.TempDir(), Service: os.Args[0], Log: &log}, cases)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Run took %s after the interrupt", d)
+	}
+	if res.OK() || res.Commands != 1 || res.Failed != 0 || !strings.Contains(res.String(), "interrupted") {
+		t.Errorf("Run = %+v (%s), want interrupted during the first command, with nothing shown as different; log:\n%s", res, res, log.String())
+	}
+}
