@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -181,17 +182,35 @@ func TestRunServiceProblems(t *testing.T) {
 
 func TestRunStopsWhenInterrupted(t *testing.T) {
 	t.Setenv(fakeServiceEnv, "1")
-	cases, err := Parse(strings.NewReader("```console\n$ sleep 60\n$ echo never\nnever\n```\n"))
+	cases, err := Parse(strings.NewReader("```console\n$ touch started; sleep 60\n$ echo never\nnever\n```\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Interrupt once the first command runs, however long the service
+	// takes to start on a busy machine.
+	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(time.Second, cancel)
+	defer cancel()
+	interrupted := make(chan time.Time, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
+				interrupted <- time.Now()
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
 	var log bytes.Buffer
-	start := time.Now()
-	res := Run(ctx, Config{Name: "README.md", Dir: t.TempDir(), Service: os.Args[0], Log: &log}, cases)
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("Run took %s after the interrupt", d)
+	res := Run(ctx, Config{Name: "README.md", Dir: dir, Service: os.Args[0], Log: &log}, cases)
+	select {
+	case at := <-interrupted:
+		if d := time.Since(at); d > 10*time.Second {
+			t.Errorf("Run took %s after the interrupt", d)
+		}
+	default:
+		t.Errorf("the first command never ran; log:\n%s", log.String())
 	}
 	if res.OK() || res.Commands != 1 || res.Failed != 0 || !strings.Contains(res.String(), "interrupted") {
 		t.Errorf("Run = %+v (%s), want interrupted during the first command, with nothing shown as different; log:\n%s", res, res, log.String())
