@@ -59,7 +59,8 @@ func (s Span) String() string {
 // Zipkin is a stand-in Zipkin collector: an HTTP server on a loopback port
 // that takes the spans POSTed to /api/v2/spans and keeps them.
 type Zipkin struct {
-	srv *httptest.Server
+	srv  *httptest.Server
+	wait time.Duration // how long WaitSpans waits
 
 	mu       sync.Mutex
 	spans    []Span
@@ -69,7 +70,7 @@ type Zipkin struct {
 // Zipkin starts a stand-in Zipkin collector, closed when the case ends.
 // Give its URL to the service (-zipkin-url).
 func (e *Env) Zipkin() *Zipkin {
-	z := &Zipkin{}
+	z := &Zipkin{wait: spanWait}
 	z.srv = httptest.NewServer(http.HandlerFunc(z.serve))
 	e.cleanup = append(e.cleanup, z.srv.Close)
 	return z
@@ -129,14 +130,14 @@ func (z *Zipkin) Spans() []Span {
 // says "the collector received no spans " + what, and lists what it did
 // receive.
 func (z *Zipkin) WaitSpans(ctx context.Context, what string, done func([]Span) bool) ([]Span, error) {
-	deadline := time.Now().Add(spanWait)
+	deadline := time.Now().Add(z.wait)
 	for {
 		spans := z.Spans()
 		if done(spans) {
 			return spans, nil
 		}
 		if time.Now().After(deadline) {
-			return spans, fmt.Errorf("the collector received no spans %s within %s; %s", what, spanWait, z.describe(spans))
+			return spans, fmt.Errorf("the collector received no spans %s within %s; %s", what, z.wait, z.describe(spans))
 		}
 		select {
 		case <-ctx.Done():
