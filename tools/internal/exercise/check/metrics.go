@@ -55,6 +55,31 @@ func (m Metrics) Value(name string, labelPairs ...string) (float64, bool) {
 	return 0, false
 }
 
+// Sum returns the sum of the series name that have the given labels, as
+// name, value pairs, whatever their other labels (as PromQL's sum by does),
+// and whether there is any such series. So a check of
+// addsvc_requests_total{outcome="error"} also takes a solution that adds a
+// label.
+func (m Metrics) Sum(name string, labelPairs ...string) (float64, bool) {
+	sum, found := 0.0, false
+	for _, s := range m {
+		if s.Name != name {
+			continue
+		}
+		match := true
+		for i := 0; i+1 < len(labelPairs); i += 2 {
+			if v, ok := s.Labels[labelPairs[i]]; !ok || v != labelPairs[i+1] {
+				match = false
+			}
+		}
+		if match {
+			sum += s.Value
+			found = true
+		}
+	}
+	return sum, found
+}
+
 // Named returns the samples of the metric name, for messages.
 func (m Metrics) Named(name string) Metrics {
 	var out Metrics

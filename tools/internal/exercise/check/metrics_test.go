@@ -12,6 +12,8 @@ addsvc_requests_total{outcome="error"} 2
 addsvc_requests_total{outcome="success"} 5
 go_goroutines 7
 http_duration_seconds_bucket{le="+Inf",method="sum"} 3 1700000000000
+by_method{method="sum",outcome="error"} 1
+by_method{method="concat",outcome="error"} 2
 weird{path="a \"quoted\" \\ back\nslash",x="1"} 1.5e+06
 `
 	m, err := ParseMetrics(text)
@@ -37,6 +39,25 @@ weird{path="a \"quoted\" \\ back\nslash",x="1"} 1.5e+06
 		got, ok := m.Value(tt.name, tt.labels...)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("Value(%s, %q) = %v, %v; want %v, %v", tt.name, tt.labels, got, ok, tt.want, tt.ok)
+		}
+	}
+	sums := []struct {
+		name   string
+		labels []string
+		want   float64
+		ok     bool
+	}{
+		{"addsvc_requests_total", nil, 7, true},
+		{"addsvc_requests_total", []string{"outcome", "error"}, 2, true},
+		{"by_method", []string{"outcome", "error"}, 3, true},
+		{"by_method", []string{"outcome", "error", "method", "sum"}, 1, true},
+		{"by_method", []string{"outcome", "success"}, 0, false},
+		{"missing", nil, 0, false},
+	}
+	for _, tt := range sums {
+		got, ok := m.Sum(tt.name, tt.labels...)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Sum(%s, %q) = %v, %v; want %v, %v", tt.name, tt.labels, got, ok, tt.want, tt.ok)
 		}
 	}
 	want := `addsvc_requests_total{outcome="error"} 2

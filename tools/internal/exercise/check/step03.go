@@ -41,7 +41,7 @@ func step03ServeMetrics() []Case {
 					return err
 				}
 				for _, outcome := range []string{"success", "error"} {
-					v, ok := m.Value(requestsTotal, "outcome", outcome)
+					v, ok := m.Sum(requestsTotal, "outcome", outcome)
 					if !ok {
 						return fmt.Errorf("/metrics has no series %s{outcome=%q}: is the registry that NewCounters registered on the one served? It shows:\n    %s",
 							requestsTotal, outcome, orNothing(m.Named(requestsTotal).String()))
@@ -161,8 +161,8 @@ func wantCounts(ctx context.Context, s *Service, sent []request, success, failur
 	if err != nil {
 		return metricsFirst(err)
 	}
-	gotSuccess, okS := m.Value(requestsTotal, "outcome", "success")
-	gotErrors, okE := m.Value(requestsTotal, "outcome", "error")
+	gotSuccess, okS := m.Sum(requestsTotal, "outcome", "success")
+	gotErrors, okE := m.Sum(requestsTotal, "outcome", "error")
 	if okS && okE && gotSuccess == success && gotErrors == failures {
 		return nil
 	}
