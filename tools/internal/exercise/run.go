@@ -43,7 +43,9 @@ func (w *Workshop) Run(ctx context.Context, flags []string, stdout, stderr io.Wr
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		return nil // interrupted, as asked; the service has said how it stopped
+		// Interrupted, as asked; the service has said how it stopped.
+		w.printf("Next: %s checks the current exercise.\n", w.cmd("check"))
+		return nil
 	case errors.As(err, &exit):
 		return fmt.Errorf("your service exited with status %d", exit.ExitCode())
 	case err != nil:

@@ -22,7 +22,9 @@
 //     Response.Client is the caller's address as the service logs it;
 //   - Service.CallGRPC calls a gRPC method through the server's reflection;
 //   - Service.WaitLog waits for a log line; Service.Log returns them all;
-//   - Service.Scrape reads /metrics, and Metrics.Value finds a series;
+//   - Service.Scrape reads /metrics; Metrics.Value finds a series by its
+//     exact labels, Metrics.Sum adds up the series that have some labels;
+//   - env.RunCommand runs a command (addcli) to its end: output, exit code;
 //   - env.Zipkin() starts a collector; give its URL to -zipkin-url and wait
 //     for spans with WaitSpans.
 //

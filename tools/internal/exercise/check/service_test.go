@@ -127,6 +127,19 @@ func TestServiceHarness(t *testing.T) {
 			_, err := env.Start(ctx, Options{Flags: []string{"-exit"}})
 			return err
 		}},
+		{Name: "runs to its end", Run: func(ctx context.Context, env *Env) error {
+			out, err := env.RunCommand(ctx, "addsvc", "-exit")
+			if err != nil {
+				return err
+			}
+			if out.ExitCode != 3 || !strings.Contains(out.Stderr, "refusing to start") || out.Stdout != "" {
+				t.Errorf("output %+v", out)
+			}
+			if _, err := env.RunCommand(ctx, "addcli"); err == nil || !strings.Contains(err.Error(), "run addcli") {
+				t.Errorf("a command that is not there: %v", err)
+			}
+			return nil
+		}},
 		{Name: "panics", Run: func(ctx context.Context, env *Env) error {
 			panic("oops")
 		}},
@@ -142,10 +155,13 @@ func TestServiceHarness(t *testing.T) {
 		!strings.Contains(err.Error(), "refusing to start") {
 		t.Errorf("exits: %v", err)
 	}
-	if err := r[2].Err; err == nil || !strings.Contains(err.Error(), "the check itself failed (a bug in the workshop): oops") {
+	if err := r[2].Err; err != nil {
+		t.Errorf("runs to its end: %v", err)
+	}
+	if err := r[3].Err; err == nil || !strings.Contains(err.Error(), "the check itself failed (a bug in the workshop): oops") {
 		t.Errorf("panics: %v", err)
 	}
-	if err := r[3].Err; err == nil || !strings.Contains(err.Error(), "start addcli") {
+	if err := r[4].Err; err == nil || !strings.Contains(err.Error(), "start addcli") {
 		t.Errorf("no such command: %v", err)
 	}
 }
