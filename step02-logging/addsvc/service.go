@@ -27,16 +27,20 @@ func NewBasicService(logger *log.Logger) *BasicService {
 
 // Sum returns a + b, and logs the call (slide 46).
 func (s *BasicService) Sum(a, b int) (v int, err error) {
+	// exercise 2.2 begin
 	defer func() {
 		s.logger.Printf("Sum(%d,%d)=(%d,%v)", a, b, v, err)
 	}()
+	// exercise 2.2 end
 	return a + b, nil
 }
 
 // Concat returns a followed by b, and logs the call (slide 46).
 func (s *BasicService) Concat(a, b string) (v string, err error) {
+	// exercise 2.2 begin
 	defer func() {
 		s.logger.Printf("Concat(%q,%q)=(%q,%v)", a, b, v, err)
 	}()
+	// exercise 2.2 end
 	return a + b, nil
 }

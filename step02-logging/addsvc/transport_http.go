@@ -18,20 +18,26 @@ func (s *BasicService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			code := http.StatusBadRequest
+			// exercise 2.1 begin
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 2.1 end
 			http.Error(w, err.Error(), code)
 			return
 		}
 		v, err := s.Sum(req.A, req.B)
 		if err != nil {
 			code := http.StatusInternalServerError
+			// exercise 2.1 begin
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 2.1 end
 			http.Error(w, err.Error(), code)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		json.NewEncoder(w).Encode(map[string]int{"v": v})
+		// exercise 2.1 begin
 		s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, http.StatusOK)
+		// exercise 2.1 end
 
 	case "/concat":
 		var req struct {
@@ -40,23 +46,31 @@ func (s *BasicService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			code := http.StatusBadRequest
+			// exercise 2.1 begin
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 2.1 end
 			http.Error(w, err.Error(), code)
 			return
 		}
 		v, err := s.Concat(req.A, req.B)
 		if err != nil {
 			code := http.StatusInternalServerError
+			// exercise 2.1 begin
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 2.1 end
 			http.Error(w, err.Error(), code)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		json.NewEncoder(w).Encode(map[string]string{"v": v})
+		// exercise 2.1 begin
 		s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, http.StatusOK)
+		// exercise 2.1 end
 
 	default:
+		// exercise 2.1 begin
 		s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, http.StatusNotFound)
+		// exercise 2.1 end
 		http.NotFound(w, r)
 	}
 }

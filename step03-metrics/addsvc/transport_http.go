@@ -20,7 +20,9 @@ func (s *BasicService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			code := http.StatusBadRequest
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 3.2 begin
 			s.counters.Error.Inc()
+			// exercise 3.2 end
 			http.Error(w, err.Error(), code)
 			return
 		}
@@ -28,14 +30,18 @@ func (s *BasicService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			code := http.StatusInternalServerError
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 3.2 begin
 			s.counters.Error.Inc()
+			// exercise 3.2 end
 			http.Error(w, err.Error(), code)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		json.NewEncoder(w).Encode(map[string]int{"v": v})
 		s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, http.StatusOK)
+		// exercise 3.2 begin
 		s.counters.Success.Inc()
+		// exercise 3.2 end
 
 	case "/concat":
 		var req struct {
@@ -45,7 +51,9 @@ func (s *BasicService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			code := http.StatusBadRequest
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 3.2 begin
 			s.counters.Error.Inc()
+			// exercise 3.2 end
 			http.Error(w, err.Error(), code)
 			return
 		}
@@ -53,18 +61,24 @@ func (s *BasicService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			code := http.StatusInternalServerError
 			s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, code)
+			// exercise 3.2 begin
 			s.counters.Error.Inc()
+			// exercise 3.2 end
 			http.Error(w, err.Error(), code)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		json.NewEncoder(w).Encode(map[string]string{"v": v})
 		s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, http.StatusOK)
+		// exercise 3.2 begin
 		s.counters.Success.Inc()
+		// exercise 3.2 end
 
 	default:
 		s.logger.Printf("%s: %s: %d", r.RemoteAddr, r.URL, http.StatusNotFound)
+		// exercise 3.2 begin
 		s.counters.Error.Inc()
+		// exercise 3.2 end
 		http.NotFound(w, r)
 	}
 }

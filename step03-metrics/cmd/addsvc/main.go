@@ -81,10 +81,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logger := log.New(stderr, "", log.LstdFlags)
 
 	reg := prometheus.NewRegistry()
+	// exercise 3.1 begin
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	// exercise 3.1 end
 	counters, err := addsvc.NewCounters(reg)
 	if err != nil {
 		return err
@@ -92,7 +94,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	svc := addsvc.NewBasicService(logger, counters)
 
 	mux := http.NewServeMux()
+	// exercise 3.1 begin
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// exercise 3.1 end
 	mux.Handle("/", svc)
 
 	ln, err := net.Listen("tcp", *httpAddr)

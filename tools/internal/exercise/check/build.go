@@ -1,0 +1,61 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Build is a step's commands, built from the step's directory.
+type Build struct {
+	Dir string // the step's directory
+	bin string // the directory that holds the binaries
+}
+
+// BuildError is a build that failed. Its message is the go command's output
+// as it is: the compiler's errors, with their files and lines.
+type BuildError struct {
+	Dir    string // the step's directory
+	Output string // what go build printed
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("%s does not compile:\n%s", e.Dir, e.Output)
+}
+
+// NewBuild builds every command of the step in dir (go build ./cmd/...) into
+// binDir, which must exist. env is added to the go command's environment
+// (GOWORK=…, for example). A compile error is a *BuildError.
+func NewBuild(ctx context.Context, dir, binDir string, env []string) (*Build, error) {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", binDir+string(filepath.Separator), "./cmd/...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return nil, &BuildError{Dir: dir, Output: strings.TrimRight(out.String(), "\n")}
+		}
+		return nil, fmt.Errorf("run go build (is Go installed and on your PATH?): %w", err)
+	}
+	return &Build{Dir: dir, bin: binDir}, nil
+}
+
+// Binary returns the path of the command name of the build ("addsvc").
+func (b *Build) Binary(name string) string {
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return filepath.Join(b.bin, name)
+}

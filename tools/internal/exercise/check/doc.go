@@ -1,0 +1,32 @@
+// Package check holds the checks of the workshop's exercises, and the
+// harness they run in.
+//
+// A check is black-box: it never imports the attendee's code. NewBuild
+// builds the step's commands (go build ./cmd/...) from the attendee's copy,
+// and a compile error comes back as a *BuildError that holds the compiler's
+// output as it is. Each Case then starts the commands it needs in processes
+// of their own, on free loopback ports, and looks only at what any correct
+// solution shows, whatever its internal names: HTTP answers, gRPC replies,
+// log lines, /metrics and the spans sent to a stand-in Zipkin collector.
+//
+// The checks of an exercise are a list of cases, each with a name in plain
+// words, run one after the other by Run; the attendee sees how many pass and
+// the first failure. Registry maps each exercise's ID to its cases.
+//
+// A case gets an *Env, whose helpers it uses:
+//
+//   - env.Start(ctx, Options{GRPC: true, Flags: …}) starts addsvc (or
+//     Options.Command) with -http-addr and -grpc-addr on free ports and waits
+//     until they accept connections;
+//   - Service.Post, Get and Do make HTTP calls on a fresh connection each, and
+//     Response.Client is the caller's address as the service logs it;
+//   - Service.CallGRPC calls a gRPC method through the server's reflection;
+//   - Service.WaitLog waits for a log line; Service.Log returns them all;
+//   - Service.Scrape reads /metrics, and Metrics.Value finds a series;
+//   - env.Zipkin() starts a collector; give its URL to -zipkin-url and wait
+//     for spans with WaitSpans.
+//
+// Everything a case starts is stopped when it ends. A case returns nil when
+// it passes, or an error that the attendee reads as it is: say what was
+// sent, what came back, and what was expected.
+package check
