@@ -12,5 +12,8 @@ func Registry() map[string][]Case {
 		"4.1": step04BusinessRules(),
 		"4.2": step04LogCalls(),
 		"4.3": step04CountWork(),
+		"5.1": step05Endpoints(),
+		"5.2": step05RateLimit(),
+		"5.3": step05Durations(),
 	}
 }
