@@ -24,8 +24,8 @@ const (
 
 // The counters of step 4's instrumenting middleware.
 const (
-	integersSummed       = "addsvc_integers_summed_total"
-	charactersConcatened = "addsvc_characters_concatenated_total"
+	integersSummed         = "addsvc_integers_summed_total"
+	charactersConcatenated = "addsvc_characters_concatenated_total"
 )
 
 // exchange is one HTTP call to the service and the answer it must get: a
@@ -482,7 +482,7 @@ func wantWork(ctx context.Context, s *Service, sent []exchange, ints, chars floa
 		return err
 	}
 	gotInts, okI := m.Value(integersSummed)
-	gotChars, okC := m.Value(charactersConcatened)
+	gotChars, okC := m.Value(charactersConcatenated)
 	if okI && okC && gotInts == ints && gotChars == chars {
 		return nil
 	}
@@ -492,8 +492,8 @@ func wantWork(ctx context.Context, s *Service, sent []exchange, ints, chars floa
 		fmt.Fprintf(&b, "\n    %s (answered %d)", x, x.status)
 	}
 	fmt.Fprintf(&b, "\n/metrics shows\n    %s\n    %s\nbut it should show %s %g and %s %g: %s",
-		orNothing(m.Named(integersSummed).String()), orNothing(m.Named(charactersConcatened).String()),
-		integersSummed, ints, charactersConcatened, chars,
+		orNothing(m.Named(integersSummed).String()), orNothing(m.Named(charactersConcatenated).String()),
+		integersSummed, ints, charactersConcatenated, chars,
 		"2 integers for each successful Sum, the length in bytes (len) of each Concat result, nothing for a call that breaks a rule")
 	return errors.New(b.String())
 }
