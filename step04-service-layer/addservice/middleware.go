@@ -26,16 +26,20 @@ type loggingMiddleware struct {
 }
 
 func (mw loggingMiddleware) Sum(ctx context.Context, a, b int) (v int, err error) {
+	// exercise 4.2 begin
 	defer func(begin time.Time) {
 		mw.logger.Log("method", "Sum", "a", a, "b", b, "v", v, "err", err, "took", time.Since(begin))
 	}(time.Now())
+	// exercise 4.2 end
 	return mw.next.Sum(ctx, a, b)
 }
 
 func (mw loggingMiddleware) Concat(ctx context.Context, a, b string) (v string, err error) {
+	// exercise 4.2 begin
 	defer func(begin time.Time) {
 		mw.logger.Log("method", "Concat", "a", a, "b", b, "v", v, "err", err, "took", time.Since(begin))
 	}(time.Now())
+	// exercise 4.2 end
 	return mw.next.Concat(ctx, a, b)
 }
 
@@ -60,15 +64,19 @@ type instrumentingMiddleware struct {
 }
 
 func (mw instrumentingMiddleware) Sum(ctx context.Context, a, b int) (int, error) {
+	// exercise 4.3 begin
 	v, err := mw.next.Sum(ctx, a, b)
 	if err == nil {
 		mw.ints.Add(2)
 	}
 	return v, err
+	// exercise 4.3 end
 }
 
 func (mw instrumentingMiddleware) Concat(ctx context.Context, a, b string) (string, error) {
+	// exercise 4.3 begin
 	v, err := mw.next.Concat(ctx, a, b)
 	mw.chars.Add(float64(len(v)))
 	return v, err
+	// exercise 4.3 end
 }

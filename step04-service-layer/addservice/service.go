@@ -55,6 +55,7 @@ type basicService struct{}
 // Sum returns a + b, refusing two zeroes, and arguments and results beyond
 // 32 bits.
 func (s basicService) Sum(_ context.Context, a, b int) (int, error) {
+	// exercise 4.1 begin
 	if a == 0 && b == 0 {
 		return 0, ErrTwoZeroes
 	}
@@ -64,13 +65,16 @@ func (s basicService) Sum(_ context.Context, a, b int) (int, error) {
 	if (b > 0 && a > (intMax-b)) || (b < 0 && a < (intMin-b)) {
 		return 0, ErrIntOverflow
 	}
+	// exercise 4.1 end
 	return a + b, nil
 }
 
 // Concat returns a followed by b, refusing results longer than maxLen bytes.
 func (s basicService) Concat(_ context.Context, a, b string) (string, error) {
+	// exercise 4.1 begin
 	if len(a)+len(b) > maxLen {
 		return "", ErrMaxSizeExceeded
 	}
+	// exercise 4.1 end
 	return a + b, nil
 }

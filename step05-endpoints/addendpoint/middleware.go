@@ -24,7 +24,9 @@ type Limits struct {
 // RateLimiter refuses calls beyond limits with ratelimit.ErrLimited, without
 // waiting (slide 74). Each call of RateLimiter makes a limiter of its own.
 func RateLimiter(limits Limits) endpoint.Middleware {
+	// exercise 5.2 begin
 	return ratelimit.NewErroringLimiter(rate.NewLimiter(limits.Rate, limits.Burst))
+	// exercise 5.2 end
 }
 
 // The circuit breaker of each endpoint opens after BreakerFailures
@@ -67,10 +69,12 @@ func LoggingMiddleware(logger log.Logger) endpoint.Middleware {
 func InstrumentingMiddleware(duration metrics.Histogram) endpoint.Middleware {
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, request any) (response any, err error) {
+			// exercise 5.3 begin
 			defer func(begin time.Time) {
 				success := callError(response, err) == nil
 				duration.With("success", fmt.Sprint(success)).Observe(time.Since(begin).Seconds())
 			}(time.Now())
+			// exercise 5.3 end
 			return next(ctx, request)
 		}
 	}

@@ -59,12 +59,14 @@ var (
 // the endpoint's error, which the circuit breaker counts.
 func MakeSumEndpoint(svc addservice.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
+		// exercise 5.1 begin
 		req := request.(SumRequest)
 		v, err := svc.Sum(ctx, req.A, req.B)
 		if err != nil && !addservice.IsBusinessError(err) {
 			return nil, err
 		}
 		return SumResponse{V: v, Err: err}, nil
+		// exercise 5.1 end
 	}
 }
 
@@ -72,12 +74,14 @@ func MakeSumEndpoint(svc addservice.Service) endpoint.Endpoint {
 // MakeSumEndpoint.
 func MakeConcatEndpoint(svc addservice.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
+		// exercise 5.1 begin
 		req := request.(ConcatRequest)
 		v, err := svc.Concat(ctx, req.A, req.B)
 		if err != nil && !addservice.IsBusinessError(err) {
 			return nil, err
 		}
 		return ConcatResponse{V: v, Err: err}, nil
+		// exercise 5.1 end
 	}
 }
 
@@ -130,9 +134,13 @@ func New(svc addservice.Service, logger log.Logger, duration metrics.Histogram, 
 // protect wraps the endpoint called method in the endpoint middlewares of
 // New, innermost first.
 func protect(method string, e endpoint.Endpoint, logger log.Logger, duration metrics.Histogram, limits Limits) endpoint.Endpoint {
+	// exercise 5.2 begin
 	e = CircuitBreaker(method)(e)
 	e = RateLimiter(limits)(e)
+	// exercise 5.2 end
 	e = LoggingMiddleware(log.With(logger, "method", method))(e)
+	// exercise 5.3 begin
 	e = InstrumentingMiddleware(duration.With("method", method))(e)
+	// exercise 5.3 end
 	return e
 }

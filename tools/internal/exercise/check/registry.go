@@ -9,5 +9,11 @@ func Registry() map[string][]Case {
 		"2.2": step02LogCalls(),
 		"3.1": step03ServeMetrics(),
 		"3.2": step03CountRequests(),
+		"4.1": step04BusinessRules(),
+		"4.2": step04LogCalls(),
+		"4.3": step04CountWork(),
+		"5.1": step05Endpoints(),
+		"5.2": step05RateLimit(),
+		"5.3": step05Durations(),
 	}
 }
