@@ -41,7 +41,7 @@ step: ## make step N: run step N's service in the foreground (Ctrl-C stops it; F
 	@$(WORKSHOP) step $(or $(N),$(ARGS)) $(FLAGS)
 
 .PHONY: test
-test: ## gofmt, go vet and go test -race in every step (make test N: step N only)
+test: ## gofmt, go vet and go test -race in every step and tools/ (make test N: step N only)
 	@$(WORKSHOP) test $(or $(N),$(ARGS))
 
 .PHONY: test-step

@@ -17,17 +17,21 @@ func testCommand() command {
 	return command{
 		name:    "test",
 		args:    "[N...]",
-		summary: "gofmt, go vet and go test -race in every step, or in steps N...",
+		summary: "gofmt, go vet and go test -race in every step and the tools, or in steps N...",
 		run:     runTest,
 	}
 }
 
-// runTest checks every step that args name (all by default) and prints one
+// runTest checks every step that args name (all by default, and then the
+// workshop's own tools too, whose tests prove every exercise) and prints one
 // line per step; it fails if any step failed.
 func runTest(ctx context.Context, w *workshop, args []string) error {
 	steps, err := w.findSteps(args)
 	if err != nil {
 		return err
+	}
+	if len(args) == 0 {
+		steps = append(steps, repo.Step{Dir: "tools"})
 	}
 	race, err := w.raceFlag(ctx)
 	if err != nil {
