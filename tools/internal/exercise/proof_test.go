@@ -86,6 +86,9 @@ func TestEveryExercise(t *testing.T) {
 		}
 	}
 
+	// One build at a time: on a cold cache the first compiles what the
+	// others reuse, and the checks that run meanwhile have the CPU.
+	builds := make(chan struct{}, 1)
 	for _, st := range steps {
 		t.Run(st.Name, func(t *testing.T) {
 			t.Parallel()
@@ -94,7 +97,7 @@ func TestEveryExercise(t *testing.T) {
 
 			t.Run("start: every check fails", func(t *testing.T) {
 				t.Parallel()
-				results := checkCopy(t, root, st, all, "")
+				results := checkCopy(t, builds, root, st, all, "")
 				for _, e := range st.Exercises {
 					if r := results[e.ID]; r.Passed() == len(r) {
 						t.Errorf("exercise %s: its check passes on the copy that start writes, where its code is cut out", e.ID)
@@ -104,7 +107,7 @@ func TestEveryExercise(t *testing.T) {
 			for _, e := range st.Exercises {
 				t.Run("only "+e.ID+" cut: its check fails, the earlier ones pass", func(t *testing.T) {
 					t.Parallel()
-					results := checkCopy(t, root, st, func(id string) bool { return id == e.ID }, "")
+					results := checkCopy(t, builds, root, st, func(id string) bool { return id == e.ID }, "")
 					for _, other := range st.Exercises {
 						r := results[other.ID]
 						switch {
@@ -118,7 +121,7 @@ func TestEveryExercise(t *testing.T) {
 			}
 			t.Run("catchup: every check passes", func(t *testing.T) {
 				t.Parallel()
-				results := checkCopy(t, root, st, none, "")
+				results := checkCopy(t, builds, root, st, none, "")
 				for _, e := range st.Exercises {
 					if r := results[e.ID]; !r.OK() {
 						t.Errorf("exercise %s: its check fails on the finished step: %s", e.ID, describe(r))
@@ -134,7 +137,7 @@ func TestEveryExercise(t *testing.T) {
 				solved++
 				t.Run("solution of "+e.ID+" with other names passes", func(t *testing.T) {
 					t.Parallel()
-					results := checkCopy(t, root, st, none, dir)
+					results := checkCopy(t, builds, root, st, none, dir)
 					if r := results[e.ID]; !r.OK() {
 						t.Errorf("exercise %s: its check fails on the solution in %s: %s", e.ID, dir, describe(r))
 					}
@@ -149,9 +152,9 @@ func TestEveryExercise(t *testing.T) {
 
 // checkCopy writes a copy of st in a directory of its own, with the
 // exercises for which cut is true cut out, and the files under overlay (if
-// not "") copied over it; builds it, and runs the checks of every exercise
-// of the step on it. The copy must compile.
-func checkCopy(t *testing.T, root string, st *Step, cut func(string) bool, overlay string) map[string]check.Result {
+// not "") copied over it; builds it (one build at a time: builds), and runs
+// the checks of every exercise of the step on it. The copy must compile.
+func checkCopy(t *testing.T, builds chan struct{}, root string, st *Step, cut func(string) bool, overlay string) map[string]check.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), proofTimeout)
 	defer cancel()
@@ -168,7 +171,9 @@ func checkCopy(t *testing.T, root string, st *Step, cut func(string) bool, overl
 			t.Fatal(err)
 		}
 	}
+	builds <- struct{}{}
 	b, err := check.NewBuild(ctx, w.copyDir(st), t.TempDir(), w.goEnv())
+	<-builds
 	var be *check.BuildError
 	if errors.As(err, &be) {
 		t.Fatalf("the copy does not compile:\n%s", be.Output)

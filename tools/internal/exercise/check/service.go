@@ -16,9 +16,9 @@ import (
 
 // Timeouts of the harness.
 const (
-	startTimeout = 20 * time.Second       // for a service to listen
+	startTimeout = 60 * time.Second       // for a service to listen, on a busy machine too
 	stopTimeout  = 10 * time.Second       // for a killed service to be gone
-	logWait      = 2 * time.Second        // for an awaited log line
+	logWait      = 4 * time.Second        // for an awaited log line, on a busy machine too
 	pollEvery    = 20 * time.Millisecond  // how often waits look again
 	dialTimeout  = 200 * time.Millisecond // for one try to connect
 )
