@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -83,7 +84,7 @@ func runDiff(ctx context.Context, w *workshop, args []string) error {
 	}
 
 	if !*all {
-		fmt.Fprintf(w.stdout, "(go.sum is left out, and so are the READMEs and generated *.pb.go: %s shows those)\n\n",
+		fmt.Fprintf(w.stdout, "(go.sum is left out, and so are the READMEs, generated *.pb.go, exercises/ and the exercises' markers: %s shows those)\n\n",
 			suggest(fmt.Sprintf("make diff %s %s ALL=1", fset.Arg(0), fset.Arg(1)), fmt.Sprintf("diff -all %s %s", fset.Arg(0), fset.Arg(1))))
 	}
 	if quit, err := w.gitDiff(ctx, tree, a.Dir, b.Dir); quit || err != nil {
@@ -227,7 +228,11 @@ func (w *workshop) copyForDiff(ctx context.Context, s repo.Step, dst, from, to s
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return nil, fmt.Errorf("diff: %w", err)
 		}
-		if err := os.WriteFile(target, bytes.ReplaceAll(data, []byte(from), []byte(to)), 0o644); err != nil {
+		data = bytes.ReplaceAll(data, []byte(from), []byte(to))
+		if !all && path.Ext(f) == ".go" {
+			data = exerciseMarker.ReplaceAll(data, nil)
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
 			return nil, fmt.Errorf("diff: %w", err)
 		}
 		copied = append(copied, f)
@@ -266,16 +271,21 @@ func (w *workshop) stepFiles(ctx context.Context, dir string) ([]string, error) 
 }
 
 // leftOut reports whether diff leaves the file f out: go.sum always, the
-// READMEs and generated gRPC code unless all.
+// READMEs, the generated gRPC code and the exercises' files unless all.
 func leftOut(f string, all bool) bool {
 	switch base := path.Base(f); {
 	case base == "go.sum":
 		return true
-	case base == "README.md", strings.HasSuffix(base, ".pb.go"):
+	case base == "README.md", strings.HasSuffix(base, ".pb.go"), strings.HasPrefix(f, "exercises/"):
 		return !all
 	}
 	return false
 }
+
+// exerciseMarker matches the line of a marker of an exercise's region
+// ("// exercise 4.2 begin"): each step marks only its own exercises, so
+// without all, diff leaves the markers out rather than show them as changes.
+var exerciseMarker = regexp.MustCompile(`(?m)^[ \t]*// exercise [0-9]+\.[0-9]+ (?:begin|end)\r?\n`)
 
 // isTerminal reports whether out is a terminal (a character device).
 func isTerminal(out io.Writer) bool {

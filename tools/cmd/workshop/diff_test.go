@@ -159,3 +159,16 @@ func TestDiffShowsRewrittenMoves(t *testing.T) {
 		t.Errorf("diff 1 2 shows a move as a deletion and an addition:\n%s", got)
 	}
 }
+
+func TestExerciseMarkersAreLeftOut(t *testing.T) {
+	src := "func f() {\n\t// exercise 4.2 begin\n\tx()\n\t// exercise 4.2 end\n\t// exercise 4.2 begins here, says a comment\n}\n"
+	want := "func f() {\n\tx()\n\t// exercise 4.2 begins here, says a comment\n}\n"
+	if got := string(exerciseMarker.ReplaceAll([]byte(src), nil)); got != want {
+		t.Errorf("without the markers:\n%s\nwant:\n%s", got, want)
+	}
+	for _, f := range []string{"exercises/4.2.md", "exercises/4.1.md"} {
+		if !leftOut(f, false) || leftOut(f, true) {
+			t.Errorf("leftOut(%q) = %v, %v; want true without -all, false with it", f, leftOut(f, false), leftOut(f, true))
+		}
+	}
+}
