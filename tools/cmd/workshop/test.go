@@ -30,7 +30,7 @@ func runTest(ctx context.Context, w *workshop, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
+	if fi, err := os.Stat(filepath.Join(w.root, "tools")); len(args) == 0 && err == nil && fi.IsDir() {
 		steps = append(steps, repo.Step{Dir: "tools"})
 	}
 	race, err := w.raceFlag(ctx)
