@@ -57,8 +57,10 @@ func (s *grpcServer) Concat(ctx context.Context, req *pb.ConcatRequest) (*pb.Con
 }
 
 func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
+	// exercise 6.2 begin
 	req := grpcReq.(*pb.SumRequest)
 	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
+	// exercise 6.2 end
 }
 
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
@@ -69,25 +71,30 @@ func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 // encodeGRPCSumReply encodes a response, or returns the broken business rule
 // that it carries as the error of the call.
 func encodeGRPCSumReply(_ context.Context, response any) (any, error) {
+	// exercise 6.2 begin
 	resp := response.(addendpoint.SumResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
 	return &pb.SumReply{V: int64(resp.V)}, nil
+	// exercise 6.2 end
 }
 
 func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
+	// exercise 6.2 begin
 	resp := response.(addendpoint.ConcatResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
 	return &pb.ConcatReply{V: resp.V}, nil
+	// exercise 6.2 end
 }
 
 // grpcStatus is the gRPC status of an error: InvalidArgument for a broken
 // business rule, ResourceExhausted over the rate limit, Unavailable while
 // the circuit breaker is open, and Internal for anything else.
 func grpcStatus(err error) error {
+	// exercise 6.2 begin
 	code := codes.Internal
 	switch {
 	case addservice.IsBusinessError(err):
@@ -98,4 +105,5 @@ func grpcStatus(err error) error {
 		code = codes.Unavailable
 	}
 	return status.Error(code, err.Error())
+	// exercise 6.2 end
 }

@@ -175,9 +175,11 @@ type errorBody struct {
 }
 
 func writeHTTPError(w http.ResponseWriter, status int, msg string) {
+	// exercise 6.1 begin
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorBody{Error: msg})
+	// exercise 6.1 end
 }
 
 // errorStatus is the HTTP status of an error: 400 for a broken business
@@ -185,6 +187,7 @@ func writeHTTPError(w http.ResponseWriter, status int, msg string) {
 // 429 over the rate limit, 503 while the circuit breaker is open, and 500
 // for anything else.
 func errorStatus(err error) int {
+	// exercise 6.1 begin
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -198,4 +201,5 @@ func errorStatus(err error) int {
 	default:
 		return http.StatusInternalServerError
 	}
+	// exercise 6.1 end
 }

@@ -105,6 +105,7 @@ func errorFromHTTP(status int, body io.Reader) error {
 	if err := json.NewDecoder(io.LimitReader(body, MaxBodyBytes)).Decode(&e); err != nil || e.Error == "" {
 		return fmt.Errorf("HTTP status %d with no error message", status)
 	}
+	// exercise 6.3 begin
 	switch {
 	case status == http.StatusBadRequest && addservice.BusinessError(e.Error) != nil:
 		return addservice.BusinessError(e.Error)
@@ -115,4 +116,5 @@ func errorFromHTTP(status int, body io.Reader) error {
 	default:
 		return fmt.Errorf("server: HTTP status %d: %s", status, e.Error)
 	}
+	// exercise 6.3 end
 }

@@ -15,5 +15,8 @@ func Registry() map[string][]Case {
 		"5.1": step05Endpoints(),
 		"5.2": step05RateLimit(),
 		"5.3": step05Durations(),
+		"6.1": step06HTTPErrors(),
+		"6.2": step06GRPCServer(),
+		"6.3": step06ClientErrors(),
 	}
 }
