@@ -83,6 +83,7 @@ func InstrumentingMiddleware(duration metrics.Histogram) endpoint.Middleware {
 // with the error that the caller gets, broken business rules included (see
 // callError).
 func TracingMiddleware(tracer *zipkin.Tracer, name string) endpoint.Middleware {
+	// exercise 7.2 begin
 	trace := kitzipkin.TraceEndpoint(tracer, name)
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return trace(func(ctx context.Context, request any) (any, error) {
@@ -95,6 +96,7 @@ func TracingMiddleware(tracer *zipkin.Tracer, name string) endpoint.Middleware {
 			return response, err
 		})
 	}
+	// exercise 7.2 end
 }
 
 // callError is the error that the caller of an endpoint gets: the endpoint's

@@ -31,11 +31,13 @@ func NewGRPCServer(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log.
 	opts := []grpctransport.ServerOption{
 		grpctransport.ServerErrorHandler(newErrorHandler(logger)),
 	}
+	// exercise 7.1 begin
+	sumTrace := kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName))
+	concatTrace := kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName))
+	// exercise 7.1 end
 	return &grpcServer{
-		sum: grpctransport.NewServer(endpoints.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumReply,
-			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName)))...),
-		concat: grpctransport.NewServer(endpoints.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatReply,
-			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName)))...),
+		sum:    grpctransport.NewServer(endpoints.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumReply, append(opts, sumTrace)...),
+		concat: grpctransport.NewServer(endpoints.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatReply, append(opts, concatTrace)...),
 	}
 }
 

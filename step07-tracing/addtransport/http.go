@@ -47,13 +47,15 @@ func NewHTTPHandler(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log
 		httptransport.ServerErrorEncoder(encodeHTTPError),
 		httptransport.ServerErrorHandler(newErrorHandler(logger)),
 	}
+	// exercise 7.1 begin
+	sumTrace := kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /sum"))
+	concatTrace := kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /concat"))
+	// exercise 7.1 end
 	mux := http.NewServeMux()
 	mux.Handle("/sum", postOnly(httptransport.NewServer(
-		endpoints.SumEndpoint, decodeHTTPSumRequest, encodeHTTPResponse,
-		append(opts, kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /sum")))...)))
+		endpoints.SumEndpoint, decodeHTTPSumRequest, encodeHTTPResponse, append(opts, sumTrace)...)))
 	mux.Handle("/concat", postOnly(httptransport.NewServer(
-		endpoints.ConcatEndpoint, decodeHTTPConcatRequest, encodeHTTPResponse,
-		append(opts, kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /concat")))...)))
+		endpoints.ConcatEndpoint, decodeHTTPConcatRequest, encodeHTTPResponse, append(opts, concatTrace)...)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeHTTPError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
 	})

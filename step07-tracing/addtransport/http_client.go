@@ -38,12 +38,14 @@ func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits addendpoint.Li
 	if err != nil {
 		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
 	}
+	// exercise 7.3 begin
+	sumTrace := kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /sum"))
+	concatTrace := kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /concat"))
+	// exercise 7.3 end
 	sum := httptransport.NewClient(http.MethodPost, base.JoinPath("/sum"),
-		encodeHTTPRequest, decodeHTTPSumResponse,
-		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /sum"))).Endpoint()
+		encodeHTTPRequest, decodeHTTPSumResponse, sumTrace).Endpoint()
 	concat := httptransport.NewClient(http.MethodPost, base.JoinPath("/concat"),
-		encodeHTTPRequest, decodeHTTPConcatResponse,
-		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /concat"))).Endpoint()
+		encodeHTTPRequest, decodeHTTPConcatResponse, concatTrace).Endpoint()
 	return addendpoint.Set{
 		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
