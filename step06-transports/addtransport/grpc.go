@@ -57,40 +57,59 @@ func (s *grpcServer) Concat(ctx context.Context, req *pb.ConcatRequest) (*pb.Con
 }
 
 func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
+	// exercise 6.2 begin
 	req := grpcReq.(*pb.SumRequest)
 	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
+	// exercise 6.2 end
 }
 
+// decodeGRPCConcatRequest refuses strings that are not UTF-8 as the HTTP
+// transport does, with the same message (see checkUTF8). Codec lets them
+// through to here.
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.ConcatRequest)
+	if err := checkUTF8("a", req.A, "b", req.B); err != nil {
+		return nil, decodeError{err}
+	}
 	return addendpoint.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
 // encodeGRPCSumReply encodes a response, or returns the broken business rule
 // that it carries as the error of the call.
 func encodeGRPCSumReply(_ context.Context, response any) (any, error) {
+	// exercise 6.2 begin
 	resp := response.(addendpoint.SumResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
 	return &pb.SumReply{V: int64(resp.V)}, nil
+	// exercise 6.2 end
 }
 
 func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
+	// exercise 6.2 begin
 	resp := response.(addendpoint.ConcatResponse)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
 	return &pb.ConcatReply{V: resp.V}, nil
+	// exercise 6.2 end
 }
 
 // grpcStatus is the gRPC status of an error: InvalidArgument for a broken
-// business rule, ResourceExhausted over the rate limit, Unavailable while
-// the circuit breaker is open, and Internal for anything else.
+// business rule or a request that can't be decoded, ResourceExhausted over
+// the rate limit, Unavailable while the circuit breaker is open, Canceled or
+// DeadlineExceeded when the call's context ended before it ran, and
+// Internal for anything else.
 func grpcStatus(err error) error {
+	// exercise 6.2 begin
 	code := codes.Internal
 	switch {
-	case addservice.IsBusinessError(err):
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	case addservice.IsBusinessError(err), errors.As(err, &decodeError{}):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):
 		code = codes.ResourceExhausted
@@ -98,4 +117,5 @@ func grpcStatus(err error) error {
 		code = codes.Unavailable
 	}
 	return status.Error(code, err.Error())
+	// exercise 6.2 end
 }

@@ -66,6 +66,7 @@ func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
 			if err == nil {
 				return response, nil
 			}
+			// exercise 6.3 begin
 			st, ok := status.FromError(err)
 			if !ok {
 				return nil, err
@@ -80,6 +81,7 @@ func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
 			default:
 				return nil, err
 			}
+			// exercise 6.3 end
 		}
 	}
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
 	"github.com/gokit-workshop/workshop/step06-transports/addservice"
 	"github.com/gokit-workshop/workshop/step06-transports/addtransport"
-	"github.com/gokit-workshop/workshop/step06-transports/pb"
 )
 
 // response is what a test reads back from one HTTP call.
@@ -71,8 +70,9 @@ func errorMessage(t *testing.T, got response) string {
 }
 
 // servers serves the endpoints of svc over real HTTP and real gRPC on
-// loopback, and returns both addresses.
-func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits) (httpAddr, grpcAddr string) {
+// loopback, and returns both addresses. The gRPC server has the codec and
+// the registration that cmd/addsvc gives it, and opts.
+func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, opts ...grpc.ServerOption) (httpAddr, grpcAddr string) {
 	t.Helper()
 	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), limits)
 
@@ -81,10 +81,17 @@ func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits) (h
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	grpcServer := grpc.NewServer()
-	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.NewNopLogger()))
-	go grpcServer.Serve(ln)
-	t.Cleanup(grpcServer.Stop)
+	grpcServer := grpc.NewServer(append(opts, grpc.ForceServerCodecV2(addtransport.Codec{}))...)
+	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.NewNopLogger()))
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		grpcServer.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		grpcServer.Stop()
+		<-served
+	})
 
 	return httpServer.URL, ln.Addr().String()
 }

@@ -45,10 +45,13 @@ func NewHTTPClient(instance string, limits addendpoint.Limits) (addservice.Servi
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter
 // and a circuit breaker, with the settings of the server's (addendpoint.New):
-// a client stops calling a server that keeps failing.
+// a client stops calling a server that keeps failing. A call whose context
+// is already done is refused before them, unsent, so that it takes no token
+// and never counts as a failure.
 func clientEndpoint(method string, e endpoint.Endpoint, limits addendpoint.Limits) endpoint.Endpoint {
 	e = addendpoint.CircuitBreaker(method)(e)
 	e = addendpoint.RateLimiter(limits)(e)
+	e = addendpoint.RefuseDone(e)
 	return e
 }
 
@@ -91,8 +94,22 @@ func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 		}
 		return err
 	}
-	if err := json.NewDecoder(body).Decode(resp); err != nil {
+	if err := decodeReply(body, resp); err != nil {
 		return fmt.Errorf("decode HTTP response: %w", err)
+	}
+	return nil
+}
+
+// decodeReply decodes the one JSON value of a reply's body into v, and
+// refuses anything after it: a reply with more is not one that this
+// package's server sends.
+func decodeReply(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if !errors.Is(dec.Decode(&struct{}{}), io.EOF) {
+		return errors.New("unexpected data after the JSON reply")
 	}
 	return nil
 }
@@ -102,9 +119,10 @@ func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 // ratelimit.ErrLimited (429) or gobreaker.ErrOpenState (503).
 func errorFromHTTP(status int, body io.Reader) error {
 	var e errorBody
-	if err := json.NewDecoder(io.LimitReader(body, MaxBodyBytes)).Decode(&e); err != nil || e.Error == "" {
+	if err := decodeReply(io.LimitReader(body, MaxBodyBytes), &e); err != nil || e.Error == "" {
 		return fmt.Errorf("HTTP status %d with no error message", status)
 	}
+	// exercise 6.3 begin
 	switch {
 	case status == http.StatusBadRequest && addservice.BusinessError(e.Error) != nil:
 		return addservice.BusinessError(e.Error)
@@ -115,4 +133,5 @@ func errorFromHTTP(status int, body io.Reader) error {
 	default:
 		return fmt.Errorf("server: HTTP status %d: %s", status, e.Error)
 	}
+	// exercise 6.3 end
 }

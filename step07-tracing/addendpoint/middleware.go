@@ -2,6 +2,7 @@ package addendpoint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,17 +52,44 @@ func CircuitBreaker(name string) endpoint.Middleware {
 	}))
 }
 
+// RefuseDone is an endpoint middleware that refuses a call whose context is
+// already done, because its caller gave up or its deadline passed, with the
+// context's error. The call is not run: it is not logged, not observed in
+// the histogram, and takes no token from the rate limiter. New puts it
+// outermost.
+func RefuseDone(next endpoint.Endpoint) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return next(ctx, request)
+	}
+}
+
 // LoggingMiddleware logs every call of the endpoint: its error, if any (see
-// callError), and how long it took.
+// callError), and how long it took. It leaves out the calls that the rate
+// limiter or the circuit breaker refuses (see refused): they can come by the
+// thousand a second, and the transports' error handler, to which the
+// refusal goes on, logs them as counts.
 func LoggingMiddleware(logger log.Logger) endpoint.Middleware {
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, request any) (response any, err error) {
 			defer func(begin time.Time) {
-				logger.Log("err", callError(response, err), "took", time.Since(begin))
+				if !refused(err) {
+					logger.Log("err", callError(response, err), "took", time.Since(begin))
+				}
 			}(time.Now())
 			return next(ctx, request)
 		}
 	}
+}
+
+// refused tells an endpoint's refusal, by the rate limiter or the circuit
+// breaker, from its other errors.
+func refused(err error) bool {
+	return errors.Is(err, ratelimit.ErrLimited) ||
+		errors.Is(err, gobreaker.ErrOpenState) ||
+		errors.Is(err, gobreaker.ErrTooManyRequests)
 }
 
 // InstrumentingMiddleware observes the duration of every call of the
@@ -83,6 +111,7 @@ func InstrumentingMiddleware(duration metrics.Histogram) endpoint.Middleware {
 // with the error that the caller gets, broken business rules included (see
 // callError).
 func TracingMiddleware(tracer *zipkin.Tracer, name string) endpoint.Middleware {
+	// exercise 7.2 begin
 	trace := kitzipkin.TraceEndpoint(tracer, name)
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return trace(func(ctx context.Context, request any) (any, error) {
@@ -95,6 +124,7 @@ func TracingMiddleware(tracer *zipkin.Tracer, name string) endpoint.Middleware {
 			return response, err
 		})
 	}
+	// exercise 7.2 end
 }
 
 // callError is the error that the caller of an endpoint gets: the endpoint's

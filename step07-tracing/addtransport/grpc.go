@@ -31,11 +31,13 @@ func NewGRPCServer(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log.
 	opts := []grpctransport.ServerOption{
 		grpctransport.ServerErrorHandler(newErrorHandler(logger)),
 	}
+	// exercise 7.1 begin
+	sumTrace := kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName))
+	concatTrace := kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName))
+	// exercise 7.1 end
 	return &grpcServer{
-		sum: grpctransport.NewServer(endpoints.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumReply,
-			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName)))...),
-		concat: grpctransport.NewServer(endpoints.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatReply,
-			append(opts, kitzipkin.GRPCServerTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName)))...),
+		sum:    grpctransport.NewServer(endpoints.SumEndpoint, decodeGRPCSumRequest, encodeGRPCSumReply, append(opts, sumTrace)...),
+		concat: grpctransport.NewServer(endpoints.ConcatEndpoint, decodeGRPCConcatRequest, encodeGRPCConcatReply, append(opts, concatTrace)...),
 	}
 }
 
@@ -69,8 +71,14 @@ func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
 	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
 }
 
+// decodeGRPCConcatRequest refuses strings that are not UTF-8 as the HTTP
+// transport does, with the same message (see checkUTF8). Codec lets them
+// through to here.
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.ConcatRequest)
+	if err := checkUTF8("a", req.A, "b", req.B); err != nil {
+		return nil, decodeError{err}
+	}
 	return addendpoint.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
@@ -93,12 +101,18 @@ func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
 }
 
 // grpcStatus is the gRPC status of an error: InvalidArgument for a broken
-// business rule, ResourceExhausted over the rate limit, Unavailable while
-// the circuit breaker is open, and Internal for anything else.
+// business rule or a request that can't be decoded, ResourceExhausted over
+// the rate limit, Unavailable while the circuit breaker is open, Canceled or
+// DeadlineExceeded when the call's context ended before it ran, and
+// Internal for anything else.
 func grpcStatus(err error) error {
 	code := codes.Internal
 	switch {
-	case addservice.IsBusinessError(err):
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	case addservice.IsBusinessError(err), errors.As(err, &decodeError{}):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):
 		code = codes.ResourceExhausted

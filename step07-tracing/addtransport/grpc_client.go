@@ -28,13 +28,15 @@ import (
 // context travels in the call's metadata to the server (slide 88: inject).
 func NewGRPCClient(conn *grpc.ClientConn, tracer *zipkin.Tracer, limits addendpoint.Limits) addservice.Service {
 	service := pb.Add_ServiceDesc.ServiceName
+	// exercise 7.3 begin
+	sumTrace := kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName))
+	concatTrace := kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName))
+	// exercise 7.3 end
 	sum := grpctransport.NewClient(conn, service, "Sum",
-		encodeGRPCSumRequest, decodeGRPCSumResponse, &pb.SumReply{},
-		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name(pb.Add_Sum_FullMethodName))).Endpoint()
+		encodeGRPCSumRequest, decodeGRPCSumResponse, &pb.SumReply{}, sumTrace).Endpoint()
 	sum = errorsFromGRPC(func(err error) any { return addendpoint.SumResponse{Err: err} })(sum)
 	concat := grpctransport.NewClient(conn, service, "Concat",
-		encodeGRPCConcatRequest, decodeGRPCConcatResponse, &pb.ConcatReply{},
-		kitzipkin.GRPCClientTrace(tracer, kitzipkin.Name(pb.Add_Concat_FullMethodName))).Endpoint()
+		encodeGRPCConcatRequest, decodeGRPCConcatResponse, &pb.ConcatReply{}, concatTrace).Endpoint()
 	concat = errorsFromGRPC(func(err error) any { return addendpoint.ConcatResponse{Err: err} })(concat)
 	return addendpoint.Set{
 		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),

@@ -30,7 +30,6 @@ import (
 	"github.com/gokit-workshop/workshop/step07-tracing/addendpoint"
 	"github.com/gokit-workshop/workshop/step07-tracing/addservice"
 	"github.com/gokit-workshop/workshop/step07-tracing/addtransport"
-	"github.com/gokit-workshop/workshop/step07-tracing/pb"
 )
 
 // response is what a test reads back from one HTTP call.
@@ -80,14 +79,15 @@ func errorMessage(t *testing.T, got response) string {
 }
 
 // servers serves the endpoints of svc over real HTTP and real gRPC on
-// loopback, and returns both addresses.
-func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits) (httpAddr, grpcAddr string) {
+// loopback, and returns both addresses. The gRPC server has the codec and
+// the registration that cmd/addsvc gives it, and opts.
+func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, opts ...grpc.ServerOption) (httpAddr, grpcAddr string) {
 	t.Helper()
-	return tracedServers(t, svc, limits, nopTracer(t))
+	return tracedServers(t, svc, limits, nopTracer(t), opts...)
 }
 
 // tracedServers is servers with tracer.
-func tracedServers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, tracer *zipkin.Tracer) (httpAddr, grpcAddr string) {
+func tracedServers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, tracer *zipkin.Tracer, opts ...grpc.ServerOption) (httpAddr, grpcAddr string) {
 	t.Helper()
 	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, limits)
 
@@ -96,10 +96,17 @@ func tracedServers(t *testing.T, svc addservice.Service, limits addendpoint.Limi
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	grpcServer := grpc.NewServer(grpc.UnaryInterceptor(grpctransport.Interceptor))
-	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, tracer, log.NewNopLogger()))
-	go grpcServer.Serve(ln)
-	t.Cleanup(grpcServer.Stop)
+	grpcServer := grpc.NewServer(append(opts, grpc.ForceServerCodecV2(addtransport.Codec{}), grpc.ChainUnaryInterceptor(grpctransport.Interceptor))...)
+	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, tracer, log.NewNopLogger()))
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		grpcServer.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		grpcServer.Stop()
+		<-served
+	})
 
 	return httpServer.URL, ln.Addr().String()
 }

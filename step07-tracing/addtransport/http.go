@@ -6,6 +6,7 @@
 package addtransport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-kit/kit/endpoint"
 	"github.com/go-kit/kit/ratelimit"
@@ -47,15 +49,17 @@ func NewHTTPHandler(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log
 		httptransport.ServerErrorEncoder(encodeHTTPError),
 		httptransport.ServerErrorHandler(newErrorHandler(logger)),
 	}
+	// exercise 7.1 begin
+	sumTrace := kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /sum"))
+	concatTrace := kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /concat"))
+	// exercise 7.1 end
 	mux := http.NewServeMux()
 	mux.Handle("/sum", postOnly(httptransport.NewServer(
-		endpoints.SumEndpoint, decodeHTTPSumRequest, encodeHTTPResponse,
-		append(opts, kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /sum")))...)))
+		endpoints.SumEndpoint, decodeHTTPSumRequest, encodeHTTPResponse, append(opts, sumTrace)...)))
 	mux.Handle("/concat", postOnly(httptransport.NewServer(
-		endpoints.ConcatEndpoint, decodeHTTPConcatRequest, encodeHTTPResponse,
-		append(opts, kitzipkin.HTTPServerTrace(tracer, kitzipkin.Name("POST /concat")))...)))
+		endpoints.ConcatEndpoint, decodeHTTPConcatRequest, encodeHTTPResponse, append(opts, concatTrace)...)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeHTTPError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
+		writeHTTPError(w, http.StatusNotFound, "no such path: "+clip(r.URL.Path))
 	})
 	return mux
 }
@@ -65,7 +69,7 @@ func postOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeHTTPError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use POST")
+			writeHTTPError(w, http.StatusMethodNotAllowed, "method "+clip(r.Method)+" not allowed: use POST")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
@@ -82,20 +86,77 @@ func (e decodeError) Unwrap() error { return e.err }
 
 // decodeJSONBody decodes the one JSON object of the body into v. Its errors
 // say what is wrong in plain words (see plainJSONError).
+//
+// The body must be UTF-8, as JSON must. encoding/json would quietly replace
+// bytes that are not with U+FFFD, so that "\xff" would become the three bytes
+// of "\uFFFD", and the service would see a string that the caller never sent.
+// So the whole body is read first (postOnly caps it) and checked.
 func decodeJSONBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError{plainJSONError(err)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return decodeError{plainJSONError(err)}
 	}
-	var tooLarge *http.MaxBytesError
-	switch err := dec.Decode(&struct{}{}); {
-	case errors.Is(err, io.EOF):
-		return nil
-	case errors.As(err, &tooLarge):
-		return decodeError{err}
-	default:
+	if !errors.Is(dec.Decode(&struct{}{}), io.EOF) {
 		return decodeError{errors.New("unexpected data after the JSON object")}
 	}
+	if !utf8.Valid(body) {
+		return decodeError{notUTF8(body)}
+	}
+	return nil
+}
+
+// requestFields are the fields of the requests, which hold their strings.
+var requestFields = []string{"a", "b"}
+
+// notUTF8 is the error of a body that is not UTF-8: the error of its field
+// (see checkUTF8), or of the body as a whole when the bytes are elsewhere.
+func notUTF8(body []byte) error {
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(body, &fields) // it decoded once already
+	for _, name := range requestFields {
+		if raw, ok := fields[name]; ok && !utf8.Valid(raw) {
+			return errNotUTF8(name)
+		}
+	}
+	return errors.New("the body is not valid UTF-8")
+}
+
+// checkUTF8 returns the error of the first of the named strings that is not
+// valid UTF-8, or nil: strings must be UTF-8, over HTTP as over gRPC, and
+// both transports refuse them with this same message.
+func checkUTF8(fields ...string) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if !utf8.ValidString(fields[i+1]) {
+			return errNotUTF8(fields[i])
+		}
+	}
+	return nil
+}
+
+func errNotUTF8(field string) error {
+	return fmt.Errorf("%q must be valid UTF-8", field)
+}
+
+// maxQuotedBytes is the most of the caller's own text, such as a number or
+// a path, that an error message quotes: the message goes into the log and
+// back to the caller, and must stay short whatever the caller sent.
+const maxQuotedBytes = 32
+
+// clip returns s whole if it is at most maxQuotedBytes long, or else its
+// start, cut between two characters, and its length: "1111…(1048576 bytes)".
+func clip(s string) string {
+	if len(s) <= maxQuotedBytes {
+		return s
+	}
+	cut := maxQuotedBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
 }
 
 // plainJSONError turns an error of encoding/json into one that names the
@@ -124,7 +185,7 @@ func plainJSONError(err error) error {
 		if typeErr.Type.Kind() == reflect.Int {
 			want = "an integer"
 			if n, ok := strings.CutPrefix(typeErr.Value, "number "); ok && !strings.ContainsAny(n, ".eE") {
-				return fmt.Errorf("%q is out of range: %s does not fit in 64 bits", typeErr.Field, n)
+				return fmt.Errorf("%q is out of range: %s does not fit in 64 bits", typeErr.Field, clip(n))
 			}
 		}
 		return fmt.Errorf("%q must be %s, not %s", typeErr.Field, want, kindOf(typeErr.Value))
@@ -142,7 +203,7 @@ func kindOf(value string) string {
 	case value == "bool":
 		return "true or false"
 	case strings.HasPrefix(value, "number "):
-		return strings.TrimPrefix(value, "number ")
+		return clip(strings.TrimPrefix(value, "number "))
 	default:
 		return "a " + value
 	}
@@ -176,6 +237,11 @@ func encodeHTTPError(_ context.Context, err error, w http.ResponseWriter) {
 	writeHTTPError(w, errorStatus(err), err.Error())
 }
 
+// statusClientClosedRequest is nginx's status for a request whose caller
+// went away: no standard status says it, and no caller reads it, but the
+// metrics and the log do.
+const statusClientClosedRequest = 499
+
 // errorBody is the JSON body of every error.
 type errorBody struct {
 	Error string `json:"error"`
@@ -189,11 +255,16 @@ func writeHTTPError(w http.ResponseWriter, status int, msg string) {
 
 // errorStatus is the HTTP status of an error: 400 for a broken business
 // rule or a body that can't be decoded, 413 for a body over MaxBodyBytes,
-// 429 over the rate limit, 503 while the circuit breaker is open, and 500
-// for anything else.
+// 429 over the rate limit, 503 while the circuit breaker is open, 499 (as
+// nginx logs it) when the caller went away before its call ran, 504 when the
+// call's deadline passed, and 500 for anything else.
 func errorStatus(err error) int {
 	var tooLarge *http.MaxBytesError
 	switch {
+	case errors.Is(err, context.Canceled):
+		return statusClientClosedRequest
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &decodeError{}), addservice.IsBusinessError(err):

@@ -38,12 +38,14 @@ func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits addendpoint.Li
 	if err != nil {
 		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
 	}
+	// exercise 7.3 begin
+	sumTrace := kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /sum"))
+	concatTrace := kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /concat"))
+	// exercise 7.3 end
 	sum := httptransport.NewClient(http.MethodPost, base.JoinPath("/sum"),
-		encodeHTTPRequest, decodeHTTPSumResponse,
-		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /sum"))).Endpoint()
+		encodeHTTPRequest, decodeHTTPSumResponse, sumTrace).Endpoint()
 	concat := httptransport.NewClient(http.MethodPost, base.JoinPath("/concat"),
-		encodeHTTPRequest, decodeHTTPConcatResponse,
-		kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /concat"))).Endpoint()
+		encodeHTTPRequest, decodeHTTPConcatResponse, concatTrace).Endpoint()
 	return addendpoint.Set{
 		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
@@ -52,12 +54,15 @@ func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits addendpoint.Li
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter
 // and a circuit breaker, with the settings of the server's (addendpoint.New):
-// a client stops calling a server that keeps failing. A span around them
-// all is the root of the call's trace.
+// a client stops calling a server that keeps failing. A call whose context
+// is already done is refused before them, unsent, so that it takes no token
+// and never counts as a failure. A span around the limiter and the breaker
+// is the root of the call's trace.
 func clientEndpoint(method string, e endpoint.Endpoint, tracer *zipkin.Tracer, limits addendpoint.Limits) endpoint.Endpoint {
 	e = addendpoint.CircuitBreaker(method)(e)
 	e = addendpoint.RateLimiter(limits)(e)
 	e = addendpoint.TracingMiddleware(tracer, method)(e)
+	e = addendpoint.RefuseDone(e)
 	return e
 }
 
@@ -100,8 +105,22 @@ func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 		}
 		return err
 	}
-	if err := json.NewDecoder(body).Decode(resp); err != nil {
+	if err := decodeReply(body, resp); err != nil {
 		return fmt.Errorf("decode HTTP response: %w", err)
+	}
+	return nil
+}
+
+// decodeReply decodes the one JSON value of a reply's body into v, and
+// refuses anything after it: a reply with more is not one that this
+// package's server sends.
+func decodeReply(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if !errors.Is(dec.Decode(&struct{}{}), io.EOF) {
+		return errors.New("unexpected data after the JSON reply")
 	}
 	return nil
 }
@@ -111,7 +130,7 @@ func decodeHTTPResponse(r *http.Response, resp any, failed *error) error {
 // ratelimit.ErrLimited (429) or gobreaker.ErrOpenState (503).
 func errorFromHTTP(status int, body io.Reader) error {
 	var e errorBody
-	if err := json.NewDecoder(io.LimitReader(body, MaxBodyBytes)).Decode(&e); err != nil || e.Error == "" {
+	if err := decodeReply(io.LimitReader(body, MaxBodyBytes), &e); err != nil || e.Error == "" {
 		return fmt.Errorf("HTTP status %d with no error message", status)
 	}
 	switch {

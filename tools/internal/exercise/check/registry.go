@@ -15,5 +15,11 @@ func Registry() map[string][]Case {
 		"5.1": step05Endpoints(),
 		"5.2": step05RateLimit(),
 		"5.3": step05Durations(),
+		"6.1": step06HTTPErrors(),
+		"6.2": step06GRPCServer(),
+		"6.3": step06ClientErrors(),
+		"7.1": step07Extract(),
+		"7.2": step07EndpointSpans(),
+		"7.3": step07Inject(),
 	}
 }
