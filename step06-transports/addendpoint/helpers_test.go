@@ -8,9 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/go-logfmt/logfmt"
-
 	"github.com/go-kit/kit/endpoint"
+	"github.com/go-logfmt/logfmt"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"

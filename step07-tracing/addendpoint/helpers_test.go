@@ -8,13 +8,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-logfmt/logfmt"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
-
-	"github.com/go-logfmt/logfmt"
-
-	"github.com/go-kit/kit/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"

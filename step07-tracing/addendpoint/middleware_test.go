@@ -6,11 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openzipkin/zipkin-go"
-
 	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
 	"github.com/go-kit/kit/ratelimit"
 	"github.com/go-kit/log"
+	"github.com/openzipkin/zipkin-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker"
 	"github.com/stretchr/testify/assert"
