@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
 	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-	tracer, spans, err := newTracer(cfg.zipkinURL, log.With(logger, "layer", "tracing"))
+	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(logger, "layer", "tracing"))
 	if err != nil {
 		return err
 	}
@@ -110,6 +110,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 type config struct {
 	httpAddr, grpcAddr string
 	zipkinURL          string
+	zipkinSampleRate   float64
 	limits             addendpoint.Limits
 }
 
@@ -121,6 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 	zipkinURL := fs.String("zipkin-url", "", "send spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans (default: write them to the log)")
+	zipkinSampleRate := fs.Float64("zipkin-sample-rate", 1, "share of new traces recorded, 0 to 1; a call that carries its caller's decision follows it")
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
 	if err := fs.Parse(args); err != nil {
@@ -137,11 +139,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return config{}, fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
+	if !(*zipkinSampleRate >= 0 && *zipkinSampleRate <= 1) { // refuses NaN too
+		return config{}, fmt.Errorf("-zipkin-sample-rate must be from 0 to 1")
+	}
 	return config{
-		httpAddr:  *httpAddr,
-		grpcAddr:  *grpcAddr,
-		zipkinURL: *zipkinURL,
-		limits:    addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
+		httpAddr:         *httpAddr,
+		grpcAddr:         *grpcAddr,
+		zipkinURL:        *zipkinURL,
+		zipkinSampleRate: *zipkinSampleRate,
+		limits:           addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
 	}, nil
 }
 
