@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
 	"github.com/go-kit/log"
@@ -29,15 +30,21 @@ func benchLogger(b *testing.B) log.Logger {
 }
 
 // benchEndpoints returns the endpoints as the command composes them, with
-// Prometheus metrics and limits that are never reached.
+// Prometheus metrics (the command's duration histogram), and limits that are never reached.
 func benchEndpoints(b *testing.B) addendpoint.Set {
 	logger := benchLogger(b)
 	counter := func(name string) *kitprometheus.Counter {
 		return kitprometheus.NewCounter(prometheus.NewCounterVec(prometheus.CounterOpts{Name: name}, nil))
 	}
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "request_duration_seconds",
-		Buckets: prometheus.DefBuckets,
+		Name: "request_duration_seconds",
+		Buckets: []float64{
+			.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005,
+			.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10,
+		},
+		NativeHistogramBucketFactor:     1.1,
+		NativeHistogramMaxBucketNumber:  160,
+		NativeHistogramMinResetDuration: time.Hour,
 	}, []string{"method", "success"})
 	var svc addservice.Service
 	svc = addservice.NewBasicService()
