@@ -24,6 +24,7 @@ func main() {
 	flag.BoolVar(&opts.Short, "short", false, "the short mode, for CI")
 	flag.DurationVar(&opts.Duration, "d", 0, "how long to drive each run (default 10s, 2s with -short)")
 	flag.IntVar(&opts.Connections, "c", 0, "connections (default 32)")
+	flag.IntVar(&opts.Repeat, "repeat", 0, "rounds of the load test (default 3, 1 with -short)")
 	flag.IntVar(&opts.Count, "count", 0, "go test -count for bench (default 5, 1 with -short)")
 	flag.BoolVar(&opts.NoPin, "nopin", false, "do not pin the service and the load to cores")
 	steps := flag.String("steps", "", "comma-separated step numbers (default every step)")

@@ -34,6 +34,10 @@ type Options struct {
 	// Connections is how many connections (HTTP) or calls in flight (gRPC)
 	// the load generator keeps busy at once. Zero: 32.
 	Connections int
+	// Repeat is how many rounds Run makes of all its runs, one after the
+	// other, to report their medians and how much they vary: on a busy
+	// machine, a round alone can be far off. Zero: 3, or 1 when Short.
+	Repeat int
 	// Count is the -count of Bench's go test. Zero: 5, or 1 when Short.
 	Count int
 	// OutDir is where Bench keeps its raw output and Run the services' logs
@@ -62,13 +66,16 @@ func (o Options) withDefaults(kind string) (Options, error) {
 	if o.Connections == 0 {
 		o.Connections = 32
 	}
+	if o.Repeat == 0 {
+		o.Repeat = pick(o.Short, 1, 3)
+	}
 	if o.Count == 0 {
 		o.Count = pick(o.Short, 1, 5)
 	}
 	if o.OutDir == "" {
 		o.OutDir = filepath.Join(o.Root, ".run", kind)
 	}
-	if o.Duration < 0 || o.Warmup < 0 || o.Connections < 0 || o.Count < 0 {
+	if o.Duration < 0 || o.Warmup < 0 || o.Connections < 0 || o.Count < 0 || o.Repeat < 0 {
 		return o, errors.New("load: durations, connections and count must not be negative")
 	}
 	return o, nil

@@ -87,7 +87,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "load: the stand-in collector %s\n", col.stop())
 		}
 	}()
-	var results []measurement
+	var plans []plan
 	for _, s := range steps {
 		fmt.Fprintf(stdout, "load: %s: go build ./cmd/addsvc\n", s.name)
 		bin, err := buildService(ctx, s, binDir)
@@ -104,32 +104,53 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 					return fmt.Errorf("load: %w", err)
 				}
 			}
-			transports := []string{"HTTP"}
+			plans = append(plans, plan{step: s, bin: bin, flags: flags, variant: v, transport: "HTTP"})
 			if flags["grpc-addr"] {
-				transports = append(transports, "gRPC")
-			}
-			for _, tr := range transports {
-				meas, err := measure(ctx, opts, s, bin, flags, v, tr, col, pin, runDir)
-				if err != nil {
-					return fmt.Errorf("load: %w", err)
-				}
-				fmt.Fprintf(stdout, "load: %-34s %-4s %8.0f req/s  p50 %-8s p99 %-8s service CPU %s/req\n",
-					meas.label(), tr, meas.result.perSecond(), dur(meas.result.quantile(0.5)),
-					dur(meas.result.quantile(0.99)), nanos(meas.cpuPerRequest()))
-				results = append(results, meas)
+				plans = append(plans, plan{step: s, bin: bin, flags: flags, variant: v, transport: "gRPC"})
 			}
 		}
 	}
+	rounds := make([][]measurement, opts.Repeat)
+	for round := range rounds {
+		for _, p := range plans {
+			meas, err := measure(ctx, opts, p, col, pin, runDir)
+			if err != nil {
+				return fmt.Errorf("load: %w", err)
+			}
+			fmt.Fprintf(stdout, "load: round %d/%d: %-34s %-4s %8.0f req/s  p50 %-8s p99 %-8s service CPU %s/req\n",
+				round+1, opts.Repeat, meas.label(), p.transport, meas.result.perSecond(), dur(meas.result.quantile(0.5)),
+				dur(meas.result.quantile(0.99)), nanos(meas.cpuPerRequest()))
+			rounds[round] = append(rounds[round], meas)
+		}
+	}
+	sums := summarize(plans, rounds)
 	fmt.Fprintf(stdout, "\nMachine: %s.\n", m)
-	fmt.Fprintf(stdout, "Load: closed loop, %d connections (HTTP) or calls in flight (gRPC), %v measured after %v of warm-up; %s.\n\n",
-		opts.Connections, opts.Duration, opts.Warmup, pin)
-	if err := loadTable(results).write(stdout); err != nil {
+	fmt.Fprintf(stdout, "Load: closed loop, %d connections (HTTP) or calls in flight (gRPC), %v measured after %v of warm-up, %s; %s.\n\n",
+		opts.Connections, opts.Duration, opts.Warmup, roundsText(opts.Repeat), pin)
+	if err := loadTable(sums, opts.Repeat > 1).write(stdout); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	writeTargets(stdout, results)
+	writeTargets(stdout, sums)
 	_ = os.RemoveAll(runDir)
 	return nil
+}
+
+func roundsText(n int) string {
+	if n == 1 {
+		return "one round"
+	}
+	return fmt.Sprintf("%d rounds of every run in turn, medians shown, and the range of the ratios over the rounds", n)
+}
+
+// plan is one run of the load test to make in each round: one step, one
+// way to run it, one transport.
+type plan struct {
+	step      step
+	bin       string
+	flags     map[string]bool
+	variant   variant
+	transport string // HTTP or gRPC
 }
 
 // variants returns the ways to run a step, from the flags it takes.
@@ -146,8 +167,8 @@ func variants(flags map[string]bool) []variant {
 }
 
 // measure runs one step's binary one way and drives it over one transport.
-func measure(ctx context.Context, opts Options, s step, bin string, flags map[string]bool, v variant,
-	transport string, col *collector, pin pinning, runDir string) (measurement, error) {
+func measure(ctx context.Context, opts Options, p plan, col *collector, pin pinning, runDir string) (measurement, error) {
+	s, bin, flags, v, transport := p.step, p.bin, p.flags, p.variant, p.transport
 	args := []string{"-http-addr", "127.0.0.1:0"}
 	if flags["grpc-addr"] {
 		args = append(args, "-grpc-addr", "127.0.0.1:0")
@@ -208,30 +229,4 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// loadTable lays the measurements out, with ratios to step 1's over HTTP.
-func loadTable(results []measurement) *table {
-	t := &table{head: []string{"step", "transport", "req/s", "vs step 1", "p50", "p99", "p99 vs step 1",
-		"service CPU/req", "load CPU/req", "log bytes/req"}}
-	var base *measurement
-	for i, r := range results {
-		if r.step.num == 1 && r.transport == "HTTP" && r.variant.name == "" {
-			base = &results[i]
-		}
-	}
-	for _, r := range results {
-		row := []string{r.label(), r.transport, fmt.Sprintf("%.0f", r.result.perSecond()), "–",
-			dur(r.result.quantile(0.5)), dur(r.result.quantile(0.99)), "–", nanos(r.cpuPerRequest()), "–",
-			fmt.Sprintf("%.0f", float64(r.logBytes)/float64(max(r.result.total, 1)))}
-		if base != nil {
-			row[3] = ratio(r.result.perSecond(), base.result.perSecond())
-			row[6] = ratio(float64(r.result.quantile(0.99)), float64(base.result.quantile(0.99)))
-		}
-		if r.loadCPU > 0 {
-			row[8] = nanos(float64(r.loadCPU) / float64(max(r.result.total, 1)))
-		}
-		t.add(row...)
-	}
-	return t
 }

@@ -3,6 +3,8 @@ package load
 import (
 	"fmt"
 	"io"
+	"math"
+	"slices"
 )
 
 // The targets of the issue that asked for this load test, as ratios to step
@@ -17,22 +19,16 @@ const (
 	stepWithTracing  = 7
 )
 
-// writeTargets says which targets the HTTP measurements meet.
-func writeTargets(w io.Writer, results []measurement) {
-	var base *measurement
-	for i, r := range results {
-		if r.step.num == 1 && r.transport == "HTTP" && r.variant.name == "" {
-			base = &results[i]
-		}
-	}
-	if base == nil {
+// writeTargets says which targets the HTTP medians meet.
+func writeTargets(w io.Writer, sums []summary) {
+	if !slices.ContainsFunc(sums, func(s summary) bool { return s.speed.median > 0 }) {
 		fmt.Fprintln(w, "Targets: not checked, step 1 was not measured.")
 		return
 	}
-	fmt.Fprintln(w, "Targets (HTTP, ratios to step 1 in this run):")
+	fmt.Fprintln(w, "Targets (HTTP, medians of the ratios to step 1 in this run):")
 	check := func(what string, got, want float64, atMost bool) {
-		ok := got >= want
-		op := "≥"
+		got = math.Round(got*100) / 100 // as printed
+		ok, op := got >= want, "≥"
 		if atMost {
 			ok, op = got <= want, "≤"
 		}
@@ -42,25 +38,21 @@ func writeTargets(w io.Writer, results []measurement) {
 		}
 		fmt.Fprintf(w, "- %s: %.2f× (%s %.2f×) %s\n", what, got, op, want, verdict)
 	}
-	speed := func(r measurement) float64 { return r.result.perSecond() / base.result.perSecond() }
-	p99 := func(r measurement) float64 {
-		return float64(r.result.quantile(0.99)) / float64(base.result.quantile(0.99))
-	}
-	for _, r := range results {
-		if r.transport != "HTTP" || r.step.num == 1 {
+	for _, s := range sums {
+		if s.transport != "HTTP" || s.step.num == 1 {
 			continue
 		}
 		switch {
-		case r.variant.collector:
-			check(r.label()+", req/s", speed(r), targetCollector, false)
-			check(r.label()+", p99", p99(r), targetP99, true)
-		case r.variant.name == "sample rate 0":
-			check(r.label()+", req/s", speed(r), targetSampleZero, false)
-			check(r.label()+", p99", p99(r), targetP99, true)
-		case r.step.num >= stepWithTracing:
-			check(r.label()+", req/s, against go-kit's example with Zipkin", speed(r), goKitWithTracing, false)
+		case s.variant.collector:
+			check(s.label()+", req/s", s.speed.median, targetCollector, false)
+			check(s.label()+", p99", s.p99Ratio.median, targetP99, true)
+		case s.variant.name == "sample rate 0":
+			check(s.label()+", req/s", s.speed.median, targetSampleZero, false)
+			check(s.label()+", p99", s.p99Ratio.median, targetP99, true)
+		case s.step.num >= stepWithTracing:
+			check(s.label()+", req/s, against go-kit's example with Zipkin", s.speed.median, goKitWithTracing, false)
 		default:
-			check(r.label()+", req/s, against go-kit's example untraced", speed(r), goKitUntraced, false)
+			check(s.label()+", req/s, against go-kit's example untraced", s.speed.median, goKitUntraced, false)
 		}
 	}
 }
