@@ -62,13 +62,13 @@ func Bench(ctx context.Context, opts Options, stdout io.Writer) error {
 	results := make(map[int]map[string]benchResult)
 	for _, s := range steps {
 		fmt.Fprintf(stdout, "bench: %s: go %s ./...\n", s.name, strings.Join(args, " "))
-		var out bytes.Buffer
+		var out, errOut bytes.Buffer
 		cmd := exec.CommandContext(ctx, "go", append(args, "./...")...)
 		cmd.Dir = s.dir
 		cmd.Stdout = io.MultiWriter(&out, raw)
-		cmd.Stderr = &out
+		cmd.Stderr = &errOut
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("bench: %s: go test: %w\n%s", s.name, err, out.Bytes())
+			return fmt.Errorf("bench: %s: go test: %w\n%s%s", s.name, err, out.Bytes(), errOut.Bytes())
 		}
 		results[s.num] = parseBench(out.Bytes())
 	}
