@@ -12,6 +12,12 @@ import (
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 )
 
+// maxBacklog is how many spans the reporter keeps while it sends the ones
+// before them to the collector; past it, it throws the oldest away (and logs
+// it). zipkin-go's default, 1000, overflowed at a few thousand requests a
+// second on a busy core, where the reporter gets little processor time.
+const maxBacklog = 10000
+
 // newTracer returns the service's tracer and the reporter that sends its
 // spans: with a zipkinURL (such as http://127.0.0.1:9411/api/v2/spans) to
 // that Zipkin-compatible collector, in batches, with the collector's
@@ -39,7 +45,7 @@ func newTracer(zipkinURL string, sampleRate float64, logger log.Logger) (*zipkin
 		// as the source, and without one it would take the collector's
 		// "host:port" in the message for it.
 		stdlogger := stdlog.New(log.NewStdlibAdapter(logger, log.FileKey("source")), "", stdlog.Lshortfile)
-		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlogger))
+		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlogger), zipkinhttp.MaxBacklog(maxBacklog))
 	}
 	// The program's name only: a service listens on more than one port.
 	local, err := zipkin.NewEndpoint("addsvc", "")
