@@ -30,7 +30,8 @@ type benchResult struct {
 }
 
 // Bench runs the Go benchmarks of each step (go test -run '^$' -bench .
-// -benchmem -count N, in the step's directory) and prints one table to
+// -benchmem, in the step's directory), opts.Count times in rounds over the
+// steps, and prints one table to
 // stdout: steps as rows, the median ns/op and allocs/op of each path that a
 // request takes, and each step's HTTP round trip against step 1's. Their raw
 // output, which benchstat reads, is kept in a file under opts.OutDir, whose
@@ -55,29 +56,40 @@ func Bench(ctx context.Context, opts Options, stdout io.Writer) error {
 	}
 	defer raw.Close()
 
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", itoa(opts.Count)}
+	// One run of each benchmark per round, the steps in turn, so that a
+	// disturbance of the machine spreads over the steps instead of falling on
+	// one of them.
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1"}
 	if opts.Short {
 		args = append(args, "-benchtime", "100ms")
 	}
-	results := make(map[int]map[string]benchResult)
-	for _, s := range steps {
-		fmt.Fprintf(stdout, "bench: %s: go %s ./...\n", s.name, strings.Join(args, " "))
-		var out, errOut bytes.Buffer
-		cmd := exec.CommandContext(ctx, "go", append(args, "./...")...)
-		cmd.Dir = s.dir
-		cmd.Stdout = io.MultiWriter(&out, raw)
-		cmd.Stderr = &errOut
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("bench: %s: go test: %w\n%s%s", s.name, err, out.Bytes(), errOut.Bytes())
+	outputs := make(map[int]*bytes.Buffer)
+	for round := range opts.Count {
+		for _, s := range steps {
+			fmt.Fprintf(stdout, "bench: round %d/%d: %s: go %s ./...\n", round+1, opts.Count, s.name, strings.Join(args, " "))
+			if outputs[s.num] == nil {
+				outputs[s.num] = new(bytes.Buffer)
+			}
+			var out, errOut bytes.Buffer
+			cmd := exec.CommandContext(ctx, "go", append(args, "./...")...)
+			cmd.Dir = s.dir
+			cmd.Stdout = io.MultiWriter(&out, outputs[s.num], raw)
+			cmd.Stderr = &errOut
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("bench: %s: go test: %w\n%s%s", s.name, err, out.Bytes(), errOut.Bytes())
+			}
 		}
-		results[s.num] = parseBench(out.Bytes())
+	}
+	results := make(map[int]map[string]benchResult)
+	for num, out := range outputs {
+		results[num] = parseBench(out.Bytes())
 	}
 	if err := raw.Close(); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 
 	fmt.Fprintf(stdout, "\nMachine: %s.\n", m)
-	fmt.Fprintf(stdout, "Medians of %d run(s); allocations of client and server together in the round trips.\n\n", opts.Count)
+	fmt.Fprintf(stdout, "Medians of %d round(s) over the steps; in the round trips, 8 requests per processor at once, and the allocations of client and server together.\n\n", opts.Count)
 	if err := benchTable(steps, results).write(stdout); err != nil {
 		return err
 	}

@@ -54,11 +54,15 @@ func (m measurement) cpuPerRequest() float64 {
 // Step 7 runs three ways: tracing to its log (its default), to a stand-in
 // Zipkin collector in another process, and with -zipkin-sample-rate 0 where
 // it has that flag. Where it can, Run pins the service to one core and the
-// load to the others.
+// load to the others. It makes opts.Repeat rounds of all these runs, one
+// after the other, so that a disturbance of the machine shows as a spread
+// rather than as a figure.
 //
 // It prints, to stdout, the machine and one table: requests a second, p50
-// and p99 latency, and the service's processor time per request, each with
-// its ratio to step 1's over HTTP; then the targets, met or missed.
+// and p99 latency, the processor time per request of the service and of the
+// load generator, and the bytes logged per request, as medians over the
+// rounds; requests a second and p99 also as ratios to step 1's over HTTP in
+// the same round, with their range. Then the targets, met or missed.
 // Run fails when a step cannot be built or run, or when some of its requests
 // fail; a missed target is reported, not an error.
 func Run(ctx context.Context, opts Options, stdout io.Writer) error {

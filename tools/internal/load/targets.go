@@ -25,8 +25,8 @@ func writeTargets(w io.Writer, sums []summary) {
 		fmt.Fprintln(w, "Targets: not checked, step 1 was not measured.")
 		return
 	}
-	fmt.Fprintln(w, "Targets (HTTP, medians of the ratios to step 1 in this run):")
-	check := func(what string, got, want float64, atMost bool) {
+	fmt.Fprintln(w, "Targets (HTTP, medians of the ratios to step 1 in this run; in brackets, the ratio of processor time per request):")
+	check := func(what string, got, want float64, atMost bool, cpu stat) {
 		got = math.Round(got*100) / 100 // as printed
 		ok, op := got >= want, "≥"
 		if atMost {
@@ -36,7 +36,11 @@ func writeTargets(w io.Writer, sums []summary) {
 		if !ok {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(w, "- %s: %.2f× (%s %.2f×) %s\n", what, got, op, want, verdict)
+		byCPU := ""
+		if cpu.median > 0 {
+			byCPU = fmt.Sprintf(" [by processor time %.2f×]", cpu.median)
+		}
+		fmt.Fprintf(w, "- %s: %.2f× (%s %.2f×) %s%s\n", what, got, op, want, verdict, byCPU)
 	}
 	for _, s := range sums {
 		if s.transport != "HTTP" || s.step.num == 1 {
@@ -44,15 +48,15 @@ func writeTargets(w io.Writer, sums []summary) {
 		}
 		switch {
 		case s.variant.collector:
-			check(s.label()+", req/s", s.speed.median, targetCollector, false)
-			check(s.label()+", p99", s.p99Ratio.median, targetP99, true)
+			check(s.label()+", req/s", s.speed.median, targetCollector, false, s.cpuRatio)
+			check(s.label()+", p99", s.p99Ratio.median, targetP99, true, stat{})
 		case s.variant.name == "sample rate 0":
-			check(s.label()+", req/s", s.speed.median, targetSampleZero, false)
-			check(s.label()+", p99", s.p99Ratio.median, targetP99, true)
+			check(s.label()+", req/s", s.speed.median, targetSampleZero, false, s.cpuRatio)
+			check(s.label()+", p99", s.p99Ratio.median, targetP99, true, stat{})
 		case s.step.num >= stepWithTracing:
-			check(s.label()+", req/s, against go-kit's example with Zipkin", s.speed.median, goKitWithTracing, false)
+			check(s.label()+", req/s, against go-kit's example with Zipkin", s.speed.median, goKitWithTracing, false, s.cpuRatio)
 		default:
-			check(s.label()+", req/s, against go-kit's example untraced", s.speed.median, goKitUntraced, false)
+			check(s.label()+", req/s, against go-kit's example untraced", s.speed.median, goKitUntraced, false, s.cpuRatio)
 		}
 	}
 }
