@@ -72,7 +72,9 @@ func startCollector(ctx context.Context, root, binDir, cores string) (*collector
 
 // stop stops the collector and returns what it says it received.
 func (c *collector) stop() string {
-	_ = c.cmd.Process.Signal(os.Interrupt)
+	if err := c.cmd.Process.Signal(os.Interrupt); err != nil { // Windows has no SIGINT to send
+		_ = c.cmd.Process.Kill()
+	}
 	done := make(chan struct{})
 	go func() { _ = c.cmd.Wait(); close(done) }()
 	select {
