@@ -20,7 +20,7 @@ WORKSHOP = cd "$(ROOT)" && go run ./tools/cmd/workshop
 # targets that do nothing. A word with a colon can't be a target; it comes
 # from an unquoted FLAGS=-http-addr 127.0.0.1:9000, which the workshop
 # command explains before make gets to it.
-POSITIONAL := step test test-step diff docs-check start check hint solution catchup status watch run
+POSITIONAL := step test test-step diff docs-check start check hint solution catchup status watch run bench load
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(POSITIONAL)),)
   ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
   ARGTARGETS := $(foreach a,$(ARGS),$(if $(findstring :,$(a)),,$(a)))
@@ -103,6 +103,16 @@ watch: ## check the current exercise again on every save
 .PHONY: run
 run: ## run your copy's service, as make step runs a step's (FLAGS="...")
 	@$(WORKSHOP) run $(ARGS) $(FLAGS)
+
+# What the onion costs (SHORT=1: the short run CI makes).
+
+.PHONY: bench
+bench: ## Go benchmarks of every step (make bench N...): ns/op and allocations per path, ratio to step 1
+	@$(WORKSHOP) bench $(ARGS)
+
+.PHONY: load
+load: ## each step's real binary under load (make load N...): req/s and p50/p99, HTTP and gRPC
+	@$(WORKSHOP) load $(ARGS)
 
 # The talk's demo and its components.
 

@@ -2,7 +2,7 @@ package addendpoint
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/go-kit/kit/circuitbreaker"
@@ -72,7 +72,7 @@ func InstrumentingMiddleware(duration metrics.Histogram) endpoint.Middleware {
 			// exercise 5.3 begin
 			defer func(begin time.Time) {
 				success := callError(response, err) == nil
-				duration.With("success", fmt.Sprint(success)).Observe(time.Since(begin).Seconds())
+				duration.With("success", strconv.FormatBool(success)).Observe(time.Since(begin).Seconds())
 			}(time.Now())
 			// exercise 5.3 end
 			return next(ctx, request)

@@ -3,7 +3,7 @@ package addendpoint
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/go-kit/kit/circuitbreaker"
@@ -99,7 +99,7 @@ func InstrumentingMiddleware(duration metrics.Histogram) endpoint.Middleware {
 		return func(ctx context.Context, request any) (response any, err error) {
 			defer func(begin time.Time) {
 				success := callError(response, err) == nil
-				duration.With("success", fmt.Sprint(success)).Observe(time.Since(begin).Seconds())
+				duration.With("success", strconv.FormatBool(success)).Observe(time.Since(begin).Seconds())
 			}(time.Now())
 			return next(ctx, request)
 		}

@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
 	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-	tracer, spans, err := newTracer(cfg.zipkinURL, log.With(logger, "layer", "tracing"))
+	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(logger, "layer", "tracing"))
 	if err != nil {
 		return err
 	}
@@ -110,6 +110,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 type config struct {
 	httpAddr, grpcAddr string
 	zipkinURL          string
+	zipkinSampleRate   float64
 	limits             addendpoint.Limits
 }
 
@@ -121,6 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 	zipkinURL := fs.String("zipkin-url", "", "send spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans (default: write them to the log)")
+	zipkinSampleRate := fs.Float64("zipkin-sample-rate", 1, "share of new traces recorded, 0 to 1; a call that carries its caller's decision follows it")
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
 	if err := fs.Parse(args); err != nil {
@@ -137,11 +139,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return config{}, fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
+	if !(*zipkinSampleRate >= 0 && *zipkinSampleRate <= 1) { // refuses NaN too
+		return config{}, fmt.Errorf("-zipkin-sample-rate must be from 0 to 1")
+	}
 	return config{
-		httpAddr:  *httpAddr,
-		grpcAddr:  *grpcAddr,
-		zipkinURL: *zipkinURL,
-		limits:    addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
+		httpAddr:         *httpAddr,
+		grpcAddr:         *grpcAddr,
+		zipkinURL:        *zipkinURL,
+		zipkinSampleRate: *zipkinSampleRate,
+		limits:           addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
 	}, nil
 }
 
@@ -170,7 +176,16 @@ func newMetrics() metrics {
 			Namespace: "addsvc",
 			Name:      "request_duration_seconds",
 			Help:      "Duration of endpoint calls in seconds, by method and success.",
-			Buckets:   prometheus.DefBuckets,
+			// The buckets run from 10 µs, as a call takes tens of microseconds,
+			// to 10 s, the servers' timeout. The histogram is a native one too,
+			// with buckets 10% apart, for a Prometheus that scrapes those.
+			Buckets: []float64{
+				.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005,
+				.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10,
+			},
+			NativeHistogramBucketFactor:     1.1,
+			NativeHistogramMaxBucketNumber:  160,
+			NativeHistogramMinResetDuration: time.Hour,
 		}, []string{"method", "success"}),
 	}
 	m.reg.MustRegister(

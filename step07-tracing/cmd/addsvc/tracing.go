@@ -12,6 +12,12 @@ import (
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 )
 
+// maxBacklog is how many spans the reporter keeps while it sends the ones
+// before them to the collector; past it, it throws the oldest away (and logs
+// it). zipkin-go's default, 1000, overflowed at a few thousand requests a
+// second on a busy core, where the reporter gets little processor time.
+const maxBacklog = 10000
+
 // newTracer returns the service's tracer and the reporter that sends its
 // spans: with a zipkinURL (such as http://127.0.0.1:9411/api/v2/spans) to
 // that Zipkin-compatible collector, in batches, with the collector's
@@ -19,9 +25,14 @@ import (
 // (see logReporter). Close the reporter before exiting, so that the last
 // spans are sent.
 //
-// Every call is sampled, and a server's span is a child of its caller's
-// rather than a share of it, so that each shows as its own span in a trace.
-func newTracer(zipkinURL string, logger log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
+// sampleRate is the share of new traces that are recorded (see newSampler).
+// A server's span is a child of its caller's rather than a share of it, so
+// that each shows as its own span in a trace.
+func newTracer(zipkinURL string, sampleRate float64, logger log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
+	sampler, err := newSampler(sampleRate)
+	if err != nil {
+		return nil, nil, err
+	}
 	var rep reporter.Reporter = logReporter{logger: logger}
 	if zipkinURL != "" {
 		u, err := url.Parse(zipkinURL)
@@ -34,7 +45,7 @@ func newTracer(zipkinURL string, logger log.Logger) (*zipkin.Tracer, reporter.Re
 		// as the source, and without one it would take the collector's
 		// "host:port" in the message for it.
 		stdlogger := stdlog.New(log.NewStdlibAdapter(logger, log.FileKey("source")), "", stdlog.Lshortfile)
-		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlogger))
+		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlogger), zipkinhttp.MaxBacklog(maxBacklog))
 	}
 	// The program's name only: a service listens on more than one port.
 	local, err := zipkin.NewEndpoint("addsvc", "")
@@ -44,7 +55,8 @@ func newTracer(zipkinURL string, logger log.Logger) (*zipkin.Tracer, reporter.Re
 	}
 	tracer, err := zipkin.NewTracer(rep,
 		zipkin.WithLocalEndpoint(local),
-		zipkin.WithSampler(zipkin.AlwaysSample),
+		zipkin.WithSampler(sampler),
+		zipkin.WithNoopSpan(true), // an unrecorded span only carries its trace's IDs and decision on
 		zipkin.WithSharedSpans(false),
 	)
 	if err != nil {
@@ -52,6 +64,30 @@ func newTracer(zipkinURL string, logger log.Logger) (*zipkin.Tracer, reporter.Re
 		return nil, nil, fmt.Errorf("zipkin tracer: %w", err)
 	}
 	return tracer, rep, nil
+}
+
+// newSampler returns the sampler of new traces: it records the share rate of
+// them, from 0 (none) to 1 (all). It decides only for the traces that start
+// here: a call that carries its caller's decision (B3's sampled flag) is
+// recorded, or not, as the caller decided, and the decision goes on to the
+// spans below it. So with 0 the service starts no trace of its own but still
+// takes part in the traces of callers that record theirs.
+func newSampler(rate float64) (zipkin.Sampler, error) {
+	switch {
+	case rate == 1:
+		return zipkin.AlwaysSample, nil
+	case rate == 0:
+		return zipkin.NeverSample, nil
+	case !(rate > 0 && rate < 1): // refuses NaN too
+		return nil, fmt.Errorf("zipkin sample rate %v: want 0 to 1", rate)
+	}
+	// Trace IDs are random: keeping those below rate×2⁶⁴ keeps that share of
+	// the traces, and decides the same for the same trace every time.
+	// (zipkin.NewBoundarySampler would keep over half of them whatever the
+	// rate, on amd64: it turns the ID into an int64 through a float64, and
+	// every ID of 2⁶³ or more comes out negative, below its boundary.)
+	below := uint64(rate * (1 << 64))
+	return func(id uint64) bool { return id < below }, nil
 }
 
 // logReporter is a span reporter that writes every finished span to its

@@ -16,7 +16,7 @@ import (
 
 func TestLogReporter(t *testing.T) {
 	var buf bytes.Buffer
-	tracer, _, err := newTracer("", log.NewLogfmtLogger(&buf))
+	tracer, _, err := newTracer("", 1, log.NewLogfmtLogger(&buf))
 	require.NoError(t, err)
 
 	parent := tracer.StartSpan("POST /sum", zipkin.Kind(model.Server))
@@ -45,7 +45,7 @@ func TestLogReporter(t *testing.T) {
 
 func TestNewTracerRefusesABadURL(t *testing.T) {
 	for _, u := range []string{"127.0.0.1:9411", "ftp://127.0.0.1/", "http://", "::"} {
-		_, _, err := newTracer(u, log.NewNopLogger())
+		_, _, err := newTracer(u, 1, log.NewNopLogger())
 		assert.ErrorContains(t, err, "want http://host:port/api/v2/spans", u)
 	}
 }
@@ -57,7 +57,7 @@ func TestNewTracerLogsCollectorFailures(t *testing.T) {
 	ln.Close() // no collector there
 
 	var buf bytes.Buffer
-	tracer, spans, err := newTracer("http://"+addr+"/api/v2/spans", log.NewLogfmtLogger(&buf))
+	tracer, spans, err := newTracer("http://"+addr+"/api/v2/spans", 1, log.NewLogfmtLogger(&buf))
 	require.NoError(t, err)
 	tracer.StartSpan("Sum").Finish()
 	assert.ErrorContains(t, spans.Close(), "connection refused") // sends what is left, and fails

@@ -105,6 +105,8 @@ func commands() []command {
 	cmds = append(cmds, exerciseCommands()...)
 	return append(cmds,
 		prepCommand(),
+		benchCommand(),
+		loadCommand(),
 		prometheusCommand(),
 		jaegerCommand(),
 		docsCheckCommand(),

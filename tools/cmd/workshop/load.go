@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gokit-workshop/workshop/tools/internal/load"
+)
+
+func benchCommand() command {
+	return command{
+		name:    "bench",
+		args:    "[-short] [N...]",
+		summary: "Go benchmarks of every step (or steps N...): one table of ns/op and allocations per path",
+		run: func(ctx context.Context, w *workshop, args []string) error {
+			opts, err := loadOptions(w, "bench", args)
+			if err != nil {
+				return err
+			}
+			return load.Bench(ctx, opts, w.stdout)
+		},
+	}
+}
+
+func loadCommand() command {
+	return command{
+		name:    "load",
+		args:    "[-short] [N...]",
+		summary: "each step's real binary under load (or steps N...): requests a second and latency, HTTP and gRPC",
+		run: func(ctx context.Context, w *workshop, args []string) error {
+			opts, err := loadOptions(w, "load", args)
+			if err != nil {
+				return err
+			}
+			return load.Run(ctx, opts, w.stdout)
+		},
+	}
+}
+
+// loadOptions reads the arguments of bench and load: -short (or SHORT=1,
+// the mode CI runs) and step numbers.
+func loadOptions(w *workshop, name string, args []string) (load.Options, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	short := fs.Bool("short", os.Getenv("SHORT") == "1", "")
+	if err := fs.Parse(args); err != nil {
+		return load.Options{}, usageError{fmt.Sprintf("%s: %v; usage: %s", name, err, suggest("make "+name+" [SHORT=1] [N...]", name+" [-short] [N...]"))}
+	}
+	opts := load.Options{Root: w.root, Short: *short}
+	if fs.NArg() > 0 {
+		steps, err := w.findSteps(fs.Args())
+		if err != nil {
+			return load.Options{}, err
+		}
+		for _, s := range steps {
+			opts.Steps = append(opts.Steps, s.Number)
+		}
+	}
+	return opts, nil
+}

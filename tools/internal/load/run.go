@@ -1,0 +1,236 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// variant is one way to run a step for the load test: its flags beyond the
+// addresses and the lifted limits.
+type variant struct {
+	name      string // "" for the step as it runs by default
+	args      []string
+	collector bool // -zipkin-url is the stand-in collector's
+}
+
+// measurement is one run of the load test: one step, one variant, one
+// transport.
+type measurement struct {
+	step      step
+	variant   variant
+	transport string // HTTP or gRPC
+	result    loadResult
+	serverCPU time.Duration // the service's processor time, warm-up and start included
+	loadCPU   time.Duration // the load generator's, in the same time; 0 if unknown
+	logBytes  int64
+}
+
+func (m measurement) label() string {
+	if m.variant.name == "" {
+		return m.step.label()
+	}
+	return m.step.label() + ", " + m.variant.name
+}
+
+// cpuPerRequest is the service's processor time per request sent, warm-up
+// included.
+func (m measurement) cpuPerRequest() float64 {
+	if m.result.total == 0 {
+		return 0
+	}
+	return float64(m.serverCPU) / float64(m.result.total)
+}
+
+// Run builds each step's command as a person does (go build ./cmd/addsvc),
+// runs it on free loopback ports with its log written to a file, metrics on
+// and rate limits lifted by its flags, and drives it with a closed-loop load
+// generator in this process: POST /sum over HTTP for every step, Add/Sum over
+// gRPC too where the step serves it, after a warm-up and for a bounded time.
+// Step 7 runs three ways: tracing to its log (its default), to a stand-in
+// Zipkin collector in another process, and with -zipkin-sample-rate 0 where
+// it has that flag. Where it can, Run pins the service to one core and the
+// load to the others. It makes opts.Repeat rounds of all these runs, one
+// after the other, so that a disturbance of the machine shows as a spread
+// rather than as a figure.
+//
+// It prints, to stdout, the machine and one table: requests a second, p50
+// and p99 latency, the processor time per request of the service and of the
+// load generator, and the bytes logged per request, as medians over the
+// rounds; requests a second and p99 also as ratios to step 1's over HTTP in
+// the same round, with their range. Then the targets, met or missed.
+// Run fails when a step cannot be built or run, or when some of its requests
+// fail; a missed target is reported, not an error.
+func Run(ctx context.Context, opts Options, stdout io.Writer) error {
+	opts, err := opts.withDefaults("load")
+	if err != nil {
+		return err
+	}
+	steps, err := findSteps(opts.Root, opts.Steps)
+	if err != nil {
+		return err
+	}
+	m := describeMachine(ctx, opts.Root)
+	runDir := filepath.Join(opts.OutDir, time.Now().Format("20060102-150405"))
+	binDir := filepath.Join(runDir, "bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	pin := pinCores(ctx, opts.NoPin)
+	defer pin.restore()
+	fmt.Fprintf(stdout, "load: %d connections a run, %v warm-up, then %v measured; %s\n",
+		opts.Connections, opts.Warmup, opts.Duration, pin)
+
+	var col *collector
+	defer func() {
+		if col != nil {
+			fmt.Fprintf(stdout, "load: the stand-in collector %s\n", col.stop())
+		}
+	}()
+	var plans []plan
+	for _, s := range steps {
+		fmt.Fprintf(stdout, "load: %s: go build ./cmd/addsvc\n", s.name)
+		bin, err := buildService(ctx, s, binDir)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		flags, err := serviceFlags(ctx, bin)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		for _, v := range variants(flags) {
+			if v.collector && col == nil {
+				if col, err = startCollector(ctx, opts.Root, binDir, pin.load); err != nil {
+					return fmt.Errorf("load: %w", err)
+				}
+			}
+			plans = append(plans, plan{step: s, bin: bin, flags: flags, variant: v, transport: "HTTP"})
+			if flags["grpc-addr"] {
+				plans = append(plans, plan{step: s, bin: bin, flags: flags, variant: v, transport: "gRPC"})
+			}
+		}
+	}
+	rounds := make([][]measurement, opts.Repeat)
+	for round := range rounds {
+		for _, p := range plans {
+			meas, err := measure(ctx, opts, p, col, pin, runDir)
+			if err != nil {
+				return fmt.Errorf("load: %w", err)
+			}
+			fmt.Fprintf(stdout, "load: round %d/%d: %-34s %-4s %8.0f req/s  p50 %-8s p99 %-8s service CPU %s/req\n",
+				round+1, opts.Repeat, meas.label(), p.transport, meas.result.perSecond(), dur(meas.result.quantile(0.5)),
+				dur(meas.result.quantile(0.99)), nanos(meas.cpuPerRequest()))
+			rounds[round] = append(rounds[round], meas)
+		}
+	}
+	sums := summarize(plans, rounds)
+	fmt.Fprintf(stdout, "\nMachine: %s.\n", m)
+	fmt.Fprintf(stdout, "Load: closed loop, %d connections (HTTP) or calls in flight (gRPC), %v measured after %v of warm-up, %s; %s.\n\n",
+		opts.Connections, opts.Duration, opts.Warmup, roundsText(opts.Repeat), pin)
+	if err := loadTable(sums, opts.Repeat > 1).write(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	writeTargets(stdout, sums)
+	_ = os.RemoveAll(runDir)
+	return nil
+}
+
+func roundsText(n int) string {
+	if n == 1 {
+		return "one round"
+	}
+	return fmt.Sprintf("%d rounds of every run in turn, medians shown, and the range of the ratios over the rounds", n)
+}
+
+// plan is one run of the load test to make in each round: one step, one
+// way to run it, one transport.
+type plan struct {
+	step      step
+	bin       string
+	flags     map[string]bool
+	variant   variant
+	transport string // HTTP or gRPC
+}
+
+// variants returns the ways to run a step, from the flags it takes.
+func variants(flags map[string]bool) []variant {
+	vs := []variant{{}}
+	if flags["zipkin-url"] {
+		vs[0].name = "spans to its log"
+		vs = append(vs, variant{name: "spans to a collector", collector: true})
+	}
+	if flags["zipkin-sample-rate"] {
+		vs = append(vs, variant{name: "sample rate 0", args: []string{"-zipkin-sample-rate", "0"}})
+	}
+	return vs
+}
+
+// measure runs one step's binary one way and drives it over one transport.
+func measure(ctx context.Context, opts Options, p plan, col *collector, pin pinning, runDir string) (measurement, error) {
+	s, bin, flags, v, transport := p.step, p.bin, p.flags, p.variant, p.transport
+	args := []string{"-http-addr", "127.0.0.1:0"}
+	if flags["grpc-addr"] {
+		args = append(args, "-grpc-addr", "127.0.0.1:0")
+	}
+	if flags["rate-limit"] {
+		args = append(args, "-rate-limit", "1e9", "-rate-burst", "1000000000")
+	}
+	if v.collector {
+		args = append(args, "-zipkin-url", col.url)
+	}
+	args = append(args, v.args...)
+	logPath := filepath.Join(runDir, fmt.Sprintf("%s-%d-%s.log", s.name, len(v.args)+btoi(v.collector), transport))
+	svc, err := startService(ctx, bin, args, logPath, pin.server, transport == "gRPC")
+	if err != nil {
+		return measurement{}, err
+	}
+	var workers []worker
+	if transport == "gRPC" {
+		var closeConns func()
+		workers, closeConns, err = grpcWorkers(svc.grpcAddr, opts.Connections)
+		if err != nil {
+			svc.kill()
+			return measurement{}, err
+		}
+		defer closeConns()
+	} else {
+		workers = httpWorkers(svc.httpAddr, opts.Connections)
+	}
+	cpu0, cpuKnown := ownCPU()
+	res := drive(ctx, workers, opts.Warmup, opts.Duration)
+	cpu1, _ := ownCPU()
+	serverCPU, stopErr := svc.stop()
+	meas := measurement{step: s, variant: v, transport: transport, result: res, serverCPU: serverCPU}
+	if cpuKnown {
+		meas.loadCPU = cpu1 - cpu0
+	}
+	if fi, err := os.Stat(logPath); err == nil {
+		meas.logBytes = fi.Size()
+	}
+	label := meas.label() + " over " + transport
+	switch {
+	case ctx.Err() != nil:
+		return meas, ctx.Err()
+	case stopErr != nil:
+		return meas, fmt.Errorf("%s: %w; its log is %s", label, stopErr, logPath)
+	case res.failures > 0:
+		return meas, fmt.Errorf("%s: %d of %d requests failed, the first with: %w; the service's log is %s",
+			label, res.failures, res.failures+res.requests, res.firstErr, logPath)
+	case res.requests == 0:
+		return meas, errors.New(label + ": no request was answered")
+	}
+	_ = os.Remove(logPath) // a loaded service logs hundreds of megabytes
+	return meas, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
