@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,12 +27,9 @@ import (
 // breaker (see clientEndpoint). The service's errors come back as
 // themselves: errors.Is(err, addservice.ErrTwoZeroes) holds.
 func NewHTTPClient(instance string, limits addendpoint.Limits) (addservice.Service, error) {
-	if !strings.HasPrefix(instance, "http://") && !strings.HasPrefix(instance, "https://") {
-		instance = "http://" + instance
-	}
-	base, err := url.Parse(instance)
+	base, err := parseInstance(instance)
 	if err != nil {
-		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
+		return nil, err
 	}
 	sum := httptransport.NewClient(http.MethodPost, base.JoinPath("/sum"),
 		encodeHTTPRequest, decodeHTTPSumResponse).Endpoint()
@@ -41,6 +39,25 @@ func NewHTTPClient(instance string, limits addendpoint.Limits) (addservice.Servi
 		SumEndpoint:    clientEndpoint("Sum", sum, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, limits),
 	}, nil
+}
+
+// parseInstance returns the base URL of the HTTP transport at instance:
+// host:port, or an http:// or https:// URL with a host.
+func parseInstance(instance string) (*url.URL, error) {
+	if !strings.Contains(instance, "://") {
+		if _, _, err := net.SplitHostPort(instance); err != nil {
+			return nil, fmt.Errorf("HTTP instance %q: want host:port or an http:// URL: %w", instance, err)
+		}
+		instance = "http://" + instance
+	}
+	base, err := url.Parse(instance)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
+	case base.Scheme != "http" && base.Scheme != "https", base.Host == "":
+		return nil, fmt.Errorf("HTTP instance %q: want host:port or an http:// URL", instance)
+	}
+	return base, nil
 }
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter

@@ -143,6 +143,12 @@ func TestClientsReportUnreachableServers(t *testing.T) {
 }
 
 func TestNewHTTPClientRejectsABadAddress(t *testing.T) {
-	_, err := addtransport.NewHTTPClient("http://[::1", nopTracer(t), roomy)
-	assert.ErrorContains(t, err, "parse HTTP instance")
+	for _, instance := range []string{"http://[::1", "", "localhost", "ftp://127.0.0.1:21", "http://", "http:///sum", "127.0.0.1:8080:1"} {
+		_, err := addtransport.NewHTTPClient(instance, nopTracer(t), roomy)
+		assert.ErrorContains(t, err, "HTTP instance", "%q", instance)
+	}
+	for _, instance := range []string{"127.0.0.1:8080", "[::1]:8080", "http://localhost", "https://example.com:8443/prefix"} {
+		_, err := addtransport.NewHTTPClient(instance, nopTracer(t), roomy)
+		assert.NoError(t, err, "%q", instance)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,12 +32,9 @@ import (
 // Each call gets a span from tracer, and a client span around the request
 // whose context travels in B3 headers to the server (slide 88: inject).
 func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits addendpoint.Limits) (addservice.Service, error) {
-	if !strings.HasPrefix(instance, "http://") && !strings.HasPrefix(instance, "https://") {
-		instance = "http://" + instance
-	}
-	base, err := url.Parse(instance)
+	base, err := parseInstance(instance)
 	if err != nil {
-		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
+		return nil, err
 	}
 	// exercise 7.3 begin
 	sumTrace := kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /sum"))
@@ -50,6 +48,25 @@ func NewHTTPClient(instance string, tracer *zipkin.Tracer, limits addendpoint.Li
 		SumEndpoint:    clientEndpoint("Sum", sum, tracer, limits),
 		ConcatEndpoint: clientEndpoint("Concat", concat, tracer, limits),
 	}, nil
+}
+
+// parseInstance returns the base URL of the HTTP transport at instance:
+// host:port, or an http:// or https:// URL with a host.
+func parseInstance(instance string) (*url.URL, error) {
+	if !strings.Contains(instance, "://") {
+		if _, _, err := net.SplitHostPort(instance); err != nil {
+			return nil, fmt.Errorf("HTTP instance %q: want host:port or an http:// URL: %w", instance, err)
+		}
+		instance = "http://" + instance
+	}
+	base, err := url.Parse(instance)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("parse HTTP instance %q: %w", instance, err)
+	case base.Scheme != "http" && base.Scheme != "https", base.Host == "":
+		return nil, fmt.Errorf("HTTP instance %q: want host:port or an http:// URL", instance)
+	}
+	return base, nil
 }
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logfmt/logfmt"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -23,12 +25,14 @@ import (
 // real signal.
 const runMainEnv = "ADDSVC_TEST_RUN_MAIN"
 
+// TestMain runs main when runMainEnv says so, and else the tests, which
+// must leave no goroutine running behind them.
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // logBuffer collects what run writes to its stderr; the test and run use it
@@ -69,9 +73,26 @@ type running struct {
 // startRun calls run with args and returns once it listens, or has returned.
 func startRun(t *testing.T, args ...string) *running {
 	t.Helper()
+	return start(t, func(ctx context.Context, stderr io.Writer) error { return run(ctx, args, stderr) })
+}
+
+// startConfig is startRun with a config of the command line's args, changed
+// by change.
+func startConfig(t *testing.T, change func(*config), args ...string) *running {
+	t.Helper()
+	cfg, err := parseFlags(append([]string{"-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0"}, args...), io.Discard)
+	require.NoError(t, err)
+	change(&cfg)
+	return start(t, func(ctx context.Context, stderr io.Writer) error { return runConfig(ctx, cfg, stderr) })
+}
+
+// start calls runFunc in a goroutine and returns once it listens, or has
+// returned.
+func start(t *testing.T, runFunc func(context.Context, io.Writer) error) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{log: &logBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- run(ctx, args, r.log) }()
+	go func() { r.done <- runFunc(ctx, r.log) }()
 	t.Cleanup(func() {
 		cancel()
 		<-r.done
@@ -133,6 +154,22 @@ func dialGRPC(t *testing.T, addr string) *grpc.ClientConn {
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// decodeLogfmt reads logfmt lines into one key/value map per line.
+func decodeLogfmt(t *testing.T, b []byte) []map[string]string {
+	t.Helper()
+	var records []map[string]string
+	dec := logfmt.NewDecoder(bytes.NewReader(b))
+	for dec.ScanRecord() {
+		rec := map[string]string{}
+		for dec.ScanKeyval() {
+			rec[string(dec.Key())] = string(dec.Value())
+		}
+		records = append(records, rec)
+	}
+	require.NoError(t, dec.Err())
+	return records
 }
 
 // startMain runs the test binary as the real command, with args.

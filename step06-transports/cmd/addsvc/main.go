@@ -4,7 +4,11 @@
 //
 // It listens on 127.0.0.1:8080 for HTTP and 127.0.0.1:8081 for gRPC unless
 // told otherwise with -http-addr and -grpc-addr, and shuts both down
-// gracefully on SIGINT (Ctrl-C) and SIGTERM.
+// gracefully on SIGINT (Ctrl-C) and SIGTERM, within shutdownTimeout.
+//
+// It bounds what one caller can cost it: connections per listener, gRPC
+// streams per connection, timeouts for slow and idle connections, request
+// sizes, and log lines (see the README's "Limits").
 package main
 
 import (
@@ -17,32 +21,54 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
 	"github.com/go-kit/log"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	oklogrun "github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 
 	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
 	"github.com/gokit-workshop/workshop/step06-transports/addservice"
 	"github.com/gokit-workshop/workshop/step06-transports/addtransport"
-	"github.com/gokit-workshop/workshop/step06-transports/pb"
 )
 
-// Server timeouts: a slow or stalled client cannot hold a connection forever.
+// Server timeouts: a slow or stalled client cannot hold a connection
+// forever. The idle timeout is a flag (-idle-timeout).
 const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
-	writeTimeout      = 10 * time.Second
-	idleTimeout       = 60 * time.Second
-	shutdownTimeout   = 10 * time.Second
+	handshakeTimeout = 5 * time.Second  // HTTP: to send the request's headers; gRPC: the HTTP/2 preface
+	readTimeout      = 10 * time.Second // HTTP: to send the whole request
+	writeTimeout     = 10 * time.Second // HTTP: to read the whole answer
+	pingInterval     = 30 * time.Second // gRPC: the server pings a connection silent for this long...
+	pingTimeout      = 10 * time.Second // ...and closes it if no answer comes within this
+	minPingInterval  = 10 * time.Second // gRPC: a client that pings more often is sent away
+	shutdownTimeout  = 5 * time.Second  // to finish the calls in flight on SIGTERM
+)
+
+// maxHeaderBytes caps a request's headers (HTTP) and metadata (gRPC): both
+// are held in memory until the request is read.
+const maxHeaderBytes = 16 << 10
+
+// Defaults of the limits that flags set.
+const (
+	defaultMaxConns    = 500              // per listener, if the file limit allows
+	defaultMaxStreams  = 100              // gRPC calls in flight per connection...
+	defaultMaxCalls    = 500              // ...and in all
+	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
+	reservedFiles      = 64               // open files kept for all but connections
 )
 
 func main() {
@@ -78,11 +104,21 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return runConfig(ctx, cfg, stderr)
+}
+
+// runConfig builds the service that cfg describes and serves it until ctx
+// is done.
+func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
 	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	// The transports' errors, refusals included, come in floods: they are
+	// logged as counts, at most one line a second for each kind.
+	counted := newCountingLogger(logger, time.Second)
+	defer counted.Flush()
 	m := newMetrics()
 	endpoints := newOnion(logger, m, cfg.limits)
-	httpServer, grpcServer := newServers(endpoints, m.reg, logger)
+	httpServer, grpcServer := newServers(endpoints, m, counted, cfg.server)
 
 	httpLn, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -93,15 +129,36 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		httpLn.Close()
 		return fmt.Errorf("listen on %s (is another step still running? choose another address with -grpc-addr): %w", cfg.grpcAddr, err)
 	}
+	// At most maxConns connections at once on each listener: the next waits
+	// to be accepted until one closes. Both together stay below the file
+	// limit, so that neither can take the files that the other needs.
+	httpLn = netutil.LimitListener(httpLn, cfg.server.maxConns)
+	grpcLn = netutil.LimitListener(grpcLn, cfg.server.maxConns)
+	logger.Log("msg", "limits", "max_conns", cfg.server.maxConns, "grpc_max_streams", cfg.server.maxStreams,
+		"grpc_max_calls", cfg.server.maxCalls, "idle_timeout", cfg.server.idleTimeout)
 	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
 	logger.Log("msg", "listening on http://"+httpLn.Addr().String())
-	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn)
+	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn, cfg.server.shutdownTimeout)
 }
 
 // config is what the command line sets.
 type config struct {
 	httpAddr, grpcAddr string
 	limits             addendpoint.Limits
+	server             serverLimits
+}
+
+// serverLimits are the limits of the servers: the command line sets the
+// first four, and the constants above the others.
+type serverLimits struct {
+	maxConns         int           // open connections per listener
+	maxStreams       int           // gRPC calls in flight per connection
+	maxCalls         int           // gRPC calls in flight in all
+	idleTimeout      time.Duration // an idle connection is closed after this
+	handshakeTimeout time.Duration // see the constants
+	pingInterval     time.Duration
+	pingTimeout      time.Duration
+	shutdownTimeout  time.Duration
 }
 
 // parseFlags reads the command line. It refuses arguments and limits that
@@ -113,6 +170,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
+	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener, more wait to be accepted; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
+	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection")
+	maxCalls := fs.Int("grpc-max-calls", defaultMaxCalls, "gRPC calls allowed in flight in all; more are refused")
+	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a connection idle for this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
@@ -127,19 +188,54 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return config{}, fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
+	if *maxConns == 0 {
+		*maxConns = defaultMaxConnsFor(openFileLimit())
+	}
+	if *maxConns < 1 || *maxStreams < 1 || *maxCalls < 1 || *idleTimeout <= 0 {
+		return config{}, fmt.Errorf("-max-conns, -grpc-max-streams, -grpc-max-calls and -idle-timeout must be above 0, or every request is refused")
+	}
 	return config{
 		httpAddr: *httpAddr,
 		grpcAddr: *grpcAddr,
 		limits:   addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
+		server: serverLimits{
+			maxConns:         *maxConns,
+			maxStreams:       *maxStreams,
+			maxCalls:         *maxCalls,
+			idleTimeout:      *idleTimeout,
+			handshakeTimeout: handshakeTimeout,
+			pingInterval:     pingInterval,
+			pingTimeout:      pingTimeout,
+			shutdownTimeout:  shutdownTimeout,
+		},
 	}, nil
 }
 
+// defaultMaxConnsFor returns the default of -max-conns for the process's
+// open-file limit, if it has one: defaultMaxConns, or less, so that both
+// listeners' connections and reservedFiles more fit below the limit.
+func defaultMaxConnsFor(fileLimit uint64, ok bool) int {
+	if !ok || fileLimit >= 2*defaultMaxConns+reservedFiles {
+		return defaultMaxConns
+	}
+	if fileLimit <= 2+reservedFiles {
+		return 1
+	}
+	return int(fileLimit-reservedFiles) / 2
+}
+
 // metrics are the service's Prometheus metrics, on a registry of their own
-// (no global state) that also holds the Go runtime's and the process's.
+// (no global state) that also holds the Go runtime's and the process's. The
+// transports count every request, refused ones included: the HTTP
+// responses by code and method, with promhttp, and the gRPC calls by code
+// and method, with grpc-ecosystem's interceptors.
 type metrics struct {
 	reg         *prometheus.Registry
 	ints, chars *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
+	http        *prometheus.CounterVec
+	grpc        *grpcprom.ServerMetrics
+	grpcRefused prometheus.Counter // calls refused before they start (see callLimit)
 }
 
 func newMetrics() metrics {
@@ -170,11 +266,22 @@ func newMetrics() metrics {
 			NativeHistogramMaxBucketNumber:  160,
 			NativeHistogramMinResetDuration: time.Hour,
 		}, []string{"method", "success"}),
+		http: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "http_requests_total",
+			Help:      "HTTP responses, by status code and request method.",
+		}, []string{"code", "method"}),
+		grpc: grpcprom.NewServerMetrics(),
+		grpcRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "grpc_calls_refused_total",
+			Help:      "gRPC calls refused with ResourceExhausted before they started, over -grpc-max-calls.",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ints, m.chars, m.duration,
+		m.ints, m.chars, m.duration, m.http, m.grpc, m.grpcRefused,
 	)
 	m.ints.WithLabelValues() // export both counters from the start, at 0
 	m.chars.WithLabelValues()
@@ -193,24 +300,75 @@ func newOnion(logger log.Logger, m metrics, limits addendpoint.Limits) addendpoi
 }
 
 // newServers returns the HTTP server, which serves the endpoints and the
-// metrics of reg, and the gRPC server, which serves the endpoints with
-// reflection on, so that tools such as grpcurl can list its methods.
-func newServers(endpoints addendpoint.Set, reg *prometheus.Registry, logger log.Logger) (*http.Server, *grpc.Server) {
+// metrics of m, and the gRPC server, which serves the endpoints with
+// reflection on, so that tools such as grpcurl can list its methods. Both
+// count every request in m, log the transports' errors to logger, and keep
+// to limits.
+func newServers(endpoints addendpoint.Set, m metrics, logger log.Logger, limits serverLimits) (*http.Server, *grpc.Server) {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodGet)
+		http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)
+	})
 	mux.Handle("/", addtransport.NewHTTPHandler(endpoints, log.With(logger, "layer", "transport", "transport", "HTTP")))
 	httpServer := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: readHeaderTimeout,
+		Handler:           promhttp.InstrumentHandlerCounter(m.http, mux),
+		ReadHeaderTimeout: limits.handshakeTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       limits.idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 	}
 
-	grpcServer := grpc.NewServer()
-	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.With(logger, "layer", "transport", "transport", "gRPC")))
+	grpcServer := grpc.NewServer(
+		// Strings that are not UTF-8 reach the decode functions, which
+		// refuse them as the HTTP transport does.
+		grpc.ForceServerCodecV2(addtransport.Codec{}),
+		grpc.MaxRecvMsgSize(addtransport.MaxBodyBytes),
+		grpc.MaxHeaderListSize(maxHeaderBytes),
+		grpc.MaxConcurrentStreams(uint32(limits.maxStreams)),
+		grpc.InTapHandle(callLimit(limits.maxCalls, m.grpcRefused)),
+		grpc.ConnectionTimeout(limits.handshakeTimeout),
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle: limits.idleTimeout,
+			Time:              limits.pingInterval,
+			Timeout:           limits.pingTimeout,
+		}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             minPingInterval,
+			PermitWithoutStream: true,
+		}),
+		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor()),
+		grpc.ChainStreamInterceptor(m.grpc.StreamServerInterceptor()),
+	)
+	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.With(logger, "layer", "transport", "transport", "gRPC")))
 	reflection.Register(grpcServer)
+	m.grpc.InitializeMetrics(grpcServer) // every method at 0, before its first call
 	return httpServer, grpcServer
+}
+
+// callLimit returns a gRPC tap handle, which grpc-go calls for each new call
+// before it reads anything of it: it refuses the call with ResourceExhausted
+// while max calls are in flight, whatever connections they came on, and
+// counts the refusal in refused. grpc-go refuses a stream over
+// -grpc-max-streams on its connection, but an attacker may open many
+// connections, and hold each call open by never sending its request.
+//
+// A call is in flight until its context ends, which grpc-go does when the
+// call ends, however it ends.
+func callLimit(max int, refused prometheus.Counter) tap.ServerInHandle {
+	inFlight := make(chan struct{}, max)
+	return func(ctx context.Context, _ *tap.Info) (context.Context, error) {
+		select {
+		case inFlight <- struct{}{}:
+			context.AfterFunc(ctx, func() { <-inFlight })
+			return ctx, nil
+		default:
+			refused.Inc()
+			return ctx, status.Error(codes.ResourceExhausted, "too many calls in flight")
+		}
+	}
 }
 
 // serve runs both servers as a group (github.com/oklog/run) with oklog/run's
@@ -219,7 +377,7 @@ func newServers(endpoints addendpoint.Set, reg *prometheus.Registry, logger log.
 // flight finish. Each server's interrupt starts its shutdown and returns at once, so
 // that both shut down side by side within shutdownTimeout; each server's
 // actor returns when its shutdown is done.
-func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener) error {
+func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener, shutdownTimeout time.Duration) error {
 	var g oklogrun.Group
 	g.Add(oklogrun.ContextHandler(ctx))
 
@@ -261,6 +419,8 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 			select {
 			case <-stopped:
 			case <-time.After(shutdownTimeout):
+				// Stop closes the connections; GracefulStop returns once
+				// the handlers that ignore their context end, if ever.
 				logger.Log("msg", "gRPC calls still in flight are cut off")
 				grpcServer.Stop()
 			}

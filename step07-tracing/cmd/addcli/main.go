@@ -21,11 +21,13 @@ import (
 	"io"
 	stdlog "log"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
@@ -84,6 +86,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if err := checkFlags(*httpAddr, *grpcAddr, *timeout); err != nil {
+		fmt.Fprintf(stderr, "addcli: %v\n", err)
+		fs.Usage()
+		return exitUsage
+	}
 
 	// Without a collector, the spans go nowhere, but the call still carries
 	// its trace to the service, whose log shows it.
@@ -93,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	err = call(fs.Args(), set["grpc-addr"], *httpAddr, *grpcAddr, tracer, *timeout, stdout)
-	spans.Close()
+	closeWithin(spans, closeTimeout, stderr)
 	switch {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "addcli: %v\n", err)
@@ -104,6 +111,39 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// checkFlags refuses flags that no call could use: an address that is not
+// host:port (or, over HTTP, an http:// or https:// URL), and a timeout that
+// is not above 0.
+func checkFlags(httpAddr, grpcAddr string, timeout time.Duration) error {
+	if timeout <= 0 {
+		return fmt.Errorf("-timeout must be above 0, not %v", timeout)
+	}
+	if err := checkHostPort(grpcAddr); err != nil {
+		return fmt.Errorf("-grpc-addr %q: %w", grpcAddr, err)
+	}
+	if strings.Contains(httpAddr, "://") {
+		if u, err := url.Parse(httpAddr); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("-http-addr %q: want host:port, or an http:// or https:// URL", httpAddr)
+		}
+	} else if err := checkHostPort(httpAddr); err != nil {
+		return fmt.Errorf("-http-addr %q: %w", httpAddr, err)
+	}
+	return nil
+}
+
+// checkHostPort refuses an address that is not host:port, with a port
+// number.
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, such as 127.0.0.1:8081")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("the port must be a number from 1 to 65535, not %q", port)
+	}
+	return nil
 }
 
 // call makes the call that args name, over gRPC if useGRPC, and prints its
@@ -154,6 +194,11 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin
 		}
 		fmt.Fprintln(stdout, v)
 	case "concat":
+		for _, s := range []string{a, b} {
+			if !utf8.ValidString(s) {
+				return fmt.Errorf("%w: concat takes UTF-8 text, and %q is not", errUsage, s)
+			}
+		}
 		v, err := svc.Concat(ctx, a, b)
 		if err != nil {
 			return wrongPort(err, useGRPC, httpAddr)
@@ -174,7 +219,11 @@ func newTracer(zipkinURL string, stderr io.Writer) (*zipkin.Tracer, reporter.Rep
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, nil, fmt.Errorf("zipkin URL %q: want http://host:port/api/v2/spans", zipkinURL)
 		}
-		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlog.New(stderr, "addcli: ", 0)))
+		rep = zipkinhttp.NewReporter(zipkinURL,
+			zipkinhttp.Logger(stdlog.New(stderr, "addcli: ", 0)),
+			zipkinhttp.Timeout(sendTimeout),
+			zipkinhttp.Client(&http.Client{Timeout: sendTimeout}),
+		)
 	}
 	local, err := zipkin.NewEndpoint("addcli", "")
 	if err != nil {
@@ -187,6 +236,29 @@ func newTracer(zipkinURL string, stderr io.Writer) (*zipkin.Tracer, reporter.Rep
 		return nil, nil, fmt.Errorf("zipkin tracer: %w", err)
 	}
 	return tracer, rep, nil
+}
+
+// Sending the spans adds at most closeTimeout to addcli's run, whatever the
+// collector does: the reporter's Close waits for a batch in flight, if any,
+// and sends the last, each within sendTimeout.
+const (
+	sendTimeout  = 400 * time.Millisecond
+	closeTimeout = 900 * time.Millisecond
+)
+
+// closeWithin closes rep, or gives up on it after timeout, and says so on
+// stderr: the spans are lost then, and the call's result stands.
+func closeWithin(rep reporter.Reporter, timeout time.Duration, stderr io.Writer) {
+	done := make(chan struct{})
+	go func() {
+		rep.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		fmt.Fprintf(stderr, "addcli: the collector did not take the spans within %v\n", timeout)
+	}
 }
 
 // misplacedFlag returns the name of the first of args that is one of fs's

@@ -19,7 +19,6 @@ import (
 	"github.com/go-kit/log"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -121,7 +120,7 @@ func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	tracer, err := zipkin.NewTracer(reporter.NewNoopReporter())
 	require.NoError(t, err)
 	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, addendpoint.Limits{Rate: rate.Inf})
-	httpServer, grpcServer := newServers(endpoints, prometheus.NewRegistry(), tracer, log.NewNopLogger())
+	httpServer, grpcServer := newServers(endpoints, newMetrics(), tracer, log.NewNopLogger(), testLimits)
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -131,7 +130,9 @@ func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn) }()
+	go func() {
+		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, testLimits.shutdownTimeout)
+	}()
 
 	conn, err := grpc.NewClient(grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
@@ -190,6 +191,58 @@ func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{`{"v":3}`, `{"v":3}`, `{"v":3}`, "ab", "ab", "ab"}, got)
 	require.NoError(t, <-served)
+}
+
+func TestServeCutsOffWhatIsStillInFlightAfterItsTimeout(t *testing.T) {
+	svc := blockingService{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	defer close(svc.release) // the service's calls end with the test
+	tracer, err := zipkin.NewTracer(reporter.NewNoopReporter())
+	require.NoError(t, err)
+	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), tracer, addendpoint.Limits{Rate: rate.Inf})
+	limits := testLimits
+	limits.shutdownTimeout = 200 * time.Millisecond
+	httpServer, grpcServer := newServers(endpoints, newMetrics(), tracer, log.NewNopLogger(), limits)
+	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() {
+		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, limits.shutdownTimeout)
+	}()
+
+	answers := make(chan error, 2)
+	go func() {
+		resp, err := http.Post("http://"+httpLn.Addr().String()+"/sum", "application/json", strings.NewReader(`{"a":1,"b":2}`))
+		if err == nil {
+			resp.Body.Close()
+		}
+		answers <- err
+	}()
+	conn := dialGRPC(t, grpcLn.Addr().String())
+	go func() {
+		_, err := pb.NewAddClient(conn).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
+		answers <- err
+	}()
+	for range 2 {
+		<-svc.entered
+	}
+
+	// Calls that never end hold the shutdown no longer than its timeout.
+	begin := time.Now()
+	stop()
+	select {
+	case err := <-served:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not return within 5s of its context's end")
+	}
+	assert.Less(t, time.Since(begin), time.Second)
+	for range 2 {
+		assert.Error(t, <-answers, "the call was cut off")
+	}
 }
 
 func TestRunRateLimitFlags(t *testing.T) {

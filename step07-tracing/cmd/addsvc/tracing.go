@@ -3,37 +3,51 @@ package main
 import (
 	"fmt"
 	stdlog "log"
+	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/go-kit/log"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
 	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
+	"golang.org/x/time/rate"
 )
 
-// maxBacklog is how many spans the reporter keeps while it sends the ones
-// before them to the collector; past it, it throws the oldest away (and logs
-// it). zipkin-go's default, 1000, overflowed at a few thousand requests a
-// second on a busy core, where the reporter gets little processor time.
-const maxBacklog = 10000
+// The reporter's bounds: whatever the collector does (refuse connections,
+// answer 500, answer slowly, or never), the service keeps at most
+// maxBacklog spans, logs its failures as counts, and exits within
+// closeTimeout of its last call.
+const (
+	sendTimeout   = time.Second // for one batch to reach the collector and be answered
+	maxBacklog    = 10000       // spans kept while the collector is slow or fails; the oldest go first
+	closeTimeout  = 2*sendTimeout + 500*time.Millisecond
+	spanLogBudget = 100 // spans written to the log a second, at most, without a collector
+)
 
 // newTracer returns the service's tracer and the reporter that sends its
 // spans: with a zipkinURL (such as http://127.0.0.1:9411/api/v2/spans) to
 // that Zipkin-compatible collector, in batches, with the collector's
-// failures logged to logger; without one, to logger itself, one line a span
-// (see logReporter). Close the reporter before exiting, so that the last
-// spans are sent.
+// failures logged to counted (a logger that counts them); without one, to
+// logger itself, one line a span, up to spanLogBudget a second (see
+// logReporter). Close the reporter before exiting, so that the last spans
+// are sent: it returns within closeTimeout.
 //
 // sampleRate is the share of new traces that are recorded (see newSampler).
 // A server's span is a child of its caller's rather than a share of it, so
 // that each shows as its own span in a trace.
-func newTracer(zipkinURL string, sampleRate float64, logger log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
+func newTracer(zipkinURL string, sampleRate float64, logger, counted log.Logger) (*zipkin.Tracer, reporter.Reporter, error) {
 	sampler, err := newSampler(sampleRate)
 	if err != nil {
 		return nil, nil, err
 	}
-	var rep reporter.Reporter = logReporter{logger: logger}
+	var rep reporter.Reporter = logReporter{
+		logger:  logger,
+		budget:  rate.NewLimiter(spanLogBudget, spanLogBudget),
+		dropped: counted,
+	}
 	if zipkinURL != "" {
 		u, err := url.Parse(zipkinURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -44,8 +58,13 @@ func newTracer(zipkinURL string, sampleRate float64, logger log.Logger) (*zipkin
 		// Lshortfile: the adapter reads "file:line: " at the start of a line
 		// as the source, and without one it would take the collector's
 		// "host:port" in the message for it.
-		stdlogger := stdlog.New(log.NewStdlibAdapter(logger, log.FileKey("source")), "", stdlog.Lshortfile)
-		rep = zipkinhttp.NewReporter(zipkinURL, zipkinhttp.Logger(stdlogger), zipkinhttp.MaxBacklog(maxBacklog))
+		stdlogger := stdlog.New(log.NewStdlibAdapter(counted, log.FileKey("source")), "", stdlog.Lshortfile)
+		rep = closeWithin{closeTimeout, zipkinhttp.NewReporter(zipkinURL,
+			zipkinhttp.Logger(stdlogger),
+			zipkinhttp.Timeout(sendTimeout),
+			zipkinhttp.Client(&http.Client{Timeout: sendTimeout}),
+			zipkinhttp.MaxBacklog(maxBacklog),
+		)}
 	}
 	// The program's name only: a service listens on more than one port.
 	local, err := zipkin.NewEndpoint("addsvc", "")
@@ -56,7 +75,6 @@ func newTracer(zipkinURL string, sampleRate float64, logger log.Logger) (*zipkin
 	tracer, err := zipkin.NewTracer(rep,
 		zipkin.WithLocalEndpoint(local),
 		zipkin.WithSampler(sampler),
-		zipkin.WithNoopSpan(true), // an unrecorded span only carries its trace's IDs and decision on
 		zipkin.WithSharedSpans(false),
 	)
 	if err != nil {
@@ -90,16 +108,43 @@ func newSampler(rate float64) (zipkin.Sampler, error) {
 	return func(id uint64) bool { return id < below }, nil
 }
 
-// logReporter is a span reporter that writes every finished span to its
-// logger as one logfmt line, so that traces can be seen with no collector.
+// closeWithin is a reporter whose Close gives up after its timeout: the
+// HTTP reporter's Close waits for the batch in flight and then sends the
+// last, and neither may hold the service's exit.
+type closeWithin struct {
+	timeout time.Duration
+	reporter.Reporter
+}
+
+// Close closes the reporter, or gives up on it after the timeout.
+func (r closeWithin) Close() error {
+	done := make(chan error, 1)
+	go func() { done <- r.Reporter.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(r.timeout):
+		return fmt.Errorf("the collector did not take the last spans within %v", r.timeout)
+	}
+}
+
+// logReporter is a span reporter that writes finished spans to its logger,
+// one logfmt line each, so that traces can be seen with no collector. It
+// writes at most its budget of spans, and counts the others to dropped.
 type logReporter struct {
-	logger log.Logger
+	logger  log.Logger
+	budget  *rate.Limiter
+	dropped log.Logger
 }
 
 var _ reporter.Reporter = logReporter{}
 
-// Send logs the span s.
+// Send logs the span s, if the budget allows.
 func (r logReporter) Send(s model.SpanModel) {
+	if !r.budget.Allow() {
+		r.dropped.Log("msg", "spans not logged: over "+strconv.Itoa(spanLogBudget)+" a second")
+		return
+	}
 	keyvals := []any{"span", s.Name}
 	if s.Kind != model.Undetermined {
 		keyvals = append(keyvals, "kind", s.Kind)
