@@ -69,7 +69,7 @@ const maxHeaderBytes = 16 << 10
 const (
 	defaultMaxConns    = 500              // per listener, if the file limit allows
 	defaultMaxStreams  = 100              // gRPC calls in flight per connection...
-	defaultMaxCalls    = 500              // ...and in all
+	defaultMaxCalls    = 250              // ...and in all
 	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
 	reservedFiles      = 64               // open files kept for all but connections
 )
