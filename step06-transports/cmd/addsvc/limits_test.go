@@ -34,6 +34,7 @@ var testLimits = serverLimits{
 	handshakeTimeout: 5 * time.Second,
 	pingInterval:     30 * time.Second,
 	pingTimeout:      10 * time.Second,
+	callTimeout:      10 * time.Second,
 	shutdownTimeout:  5 * time.Second,
 }
 
@@ -66,7 +67,8 @@ func TestParseFlagsSetsTheLimits(t *testing.T) {
 	assert.Equal(t, defaultMaxConnsFor(openFileLimit()), cfg.server.maxConns, "-max-conns 0: below the file limit")
 	assert.Equal(t, serverLimits{
 		maxConns: cfg.server.maxConns, maxStreams: defaultMaxStreams, maxCalls: defaultMaxCalls, idleTimeout: defaultIdleTimeout,
-		handshakeTimeout: handshakeTimeout, pingInterval: pingInterval, pingTimeout: pingTimeout, shutdownTimeout: shutdownTimeout,
+		handshakeTimeout: handshakeTimeout, pingInterval: pingInterval, pingTimeout: pingTimeout, callTimeout: callTimeout,
+		shutdownTimeout: shutdownTimeout,
 	}, cfg.server)
 
 	cfg, err = parseFlags([]string{"-max-conns", "7", "-grpc-max-streams", "8", "-grpc-max-calls", "9", "-idle-timeout", "10s"}, io.Discard)
@@ -200,6 +202,25 @@ func TestGRPCRefusesStreamsOverItsLimits(t *testing.T) {
 		_, err := pb.NewAddClient(conn).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
 		return err == nil
 	}, 5*time.Second, 10*time.Millisecond, "the held calls were not let go")
+	require.NoError(t, r.stop(t))
+}
+
+func TestGRPCCutsOffCallsHeldOpenPastTheCallTimeout(t *testing.T) {
+	r := startConfig(t, func(cfg *config) { cfg.server.callTimeout = 300 * time.Millisecond })
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+
+	// A call whose request never comes ends with DeadlineExceeded, and is
+	// counted.
+	held := dialH2(t, r.grpcAddr, true)
+	held.openStream(t, 1, pb.Add_Sum_FullMethodName)
+	assert.Equal(t, map[string]int{"DeadlineExceeded": 1}, held.refusals(t, 1, 5*time.Second))
+	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, "1", metricValue(metrics, `grpc_server_handled_total{grpc_code="DeadlineExceeded",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`))
+
+	// A call that comes whole is not hurried.
+	_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
+	require.NoError(t, err)
+	held.Close() // else the graceful stop waits for it to answer its GOAWAY
 	require.NoError(t, r.stop(t))
 }
 

@@ -58,6 +58,7 @@ const (
 	pingInterval     = 30 * time.Second // gRPC: the server pings a connection silent for this long...
 	pingTimeout      = 10 * time.Second // ...and closes it if no answer comes within this
 	minPingInterval  = 10 * time.Second // gRPC: a client that pings more often is sent away
+	callTimeout      = 10 * time.Second // gRPC: for a call, from its first frame to its answer
 	shutdownTimeout  = 5 * time.Second  // to finish the calls in flight on SIGTERM
 )
 
@@ -69,7 +70,7 @@ const maxHeaderBytes = 16 << 10
 const (
 	defaultMaxConns    = 500              // per listener, if the file limit allows
 	defaultMaxStreams  = 100              // gRPC calls in flight per connection...
-	defaultMaxCalls    = 500              // ...and in all
+	defaultMaxCalls    = 16               // ...and in all
 	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
 	reservedFiles      = 64               // open files kept for all but connections
 )
@@ -172,6 +173,7 @@ type serverLimits struct {
 	handshakeTimeout time.Duration // see the constants
 	pingInterval     time.Duration
 	pingTimeout      time.Duration
+	callTimeout      time.Duration
 	shutdownTimeout  time.Duration
 }
 
@@ -227,6 +229,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			handshakeTimeout: handshakeTimeout,
 			pingInterval:     pingInterval,
 			pingTimeout:      pingTimeout,
+			callTimeout:      callTimeout,
 			shutdownTimeout:  shutdownTimeout,
 		},
 	}, nil
@@ -349,7 +352,7 @@ func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, log
 		grpc.MaxRecvMsgSize(addtransport.MaxBodyBytes),
 		grpc.MaxHeaderListSize(maxHeaderBytes),
 		grpc.MaxConcurrentStreams(uint32(limits.maxStreams)),
-		grpc.InTapHandle(callLimit(limits.maxCalls, m.grpcRefused)),
+		grpc.InTapHandle(callLimit(limits.maxCalls, limits.callTimeout, m.grpcRefused)),
 		grpc.ConnectionTimeout(limits.handshakeTimeout),
 		grpc.KeepaliveParams(keepalive.ServerParameters{
 			MaxConnectionIdle: limits.idleTimeout,
@@ -375,19 +378,25 @@ func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, log
 // callLimit returns a gRPC tap handle, which grpc-go calls for each new call
 // before it reads anything of it: it refuses the call with ResourceExhausted
 // while max calls are in flight, whatever connections they came on, and
-// counts the refusal in refused. grpc-go refuses a stream over
-// -grpc-max-streams on its connection, but an attacker may open many
-// connections, and hold each call open by never sending its request.
+// counts the refusal in refused; it gives the others at most timeout, as
+// the HTTP server gives a request its read and write timeouts. grpc-go
+// refuses a stream over -grpc-max-streams on its connection, but an
+// attacker may open many connections, and hold each call open by never
+// sending its request; and each call may hold a message of up to 1 MiB.
 //
 // A call is in flight until its context ends, which grpc-go does when the
 // call ends, however it ends.
-func callLimit(max int, refused prometheus.Counter) tap.ServerInHandle {
+func callLimit(max int, timeout time.Duration, refused prometheus.Counter) tap.ServerInHandle {
 	inFlight := make(chan struct{}, max)
 	return func(ctx context.Context, _ *tap.Info) (context.Context, error) {
 		select {
 		case inFlight <- struct{}{}:
-			context.AfterFunc(ctx, func() { <-inFlight })
-			return ctx, nil
+			limited, cancel := context.WithTimeout(ctx, timeout)
+			context.AfterFunc(ctx, func() {
+				cancel()
+				<-inFlight
+			})
+			return limited, nil
 		default:
 			refused.Inc()
 			return ctx, status.Error(codes.ResourceExhausted, "too many calls in flight")
