@@ -84,7 +84,7 @@ func runDiff(ctx context.Context, w *workshop, args []string) error {
 	}
 
 	if !*all {
-		fmt.Fprintf(w.stdout, "(go.sum is left out, and so are the READMEs, generated *.pb.go, exercises/ and the exercises' markers: %s shows those)\n\n",
+		fmt.Fprintf(w.stdout, "(go.sum is left out, and so are the READMEs, generated *.pb.go, exercises/, fuzz seed corpora and the exercises' markers: %s shows those)\n\n",
 			suggest(fmt.Sprintf("make diff %s %s ALL=1", fset.Arg(0), fset.Arg(1)), fmt.Sprintf("diff -all %s %s", fset.Arg(0), fset.Arg(1))))
 	}
 	if quit, err := w.gitDiff(ctx, tree, a.Dir, b.Dir); quit || err != nil {
@@ -271,12 +271,14 @@ func (w *workshop) stepFiles(ctx context.Context, dir string) ([]string, error) 
 }
 
 // leftOut reports whether diff leaves the file f out: go.sum always, the
-// READMEs, the generated gRPC code and the exercises' files unless all.
+// READMEs, the generated gRPC code, the exercises' files and the fuzzers'
+// seed corpora unless all.
 func leftOut(f string, all bool) bool {
 	switch base := path.Base(f); {
 	case base == "go.sum":
 		return true
-	case base == "README.md", strings.HasSuffix(base, ".pb.go"), strings.HasPrefix(f, "exercises/"):
+	case base == "README.md", strings.HasSuffix(base, ".pb.go"), strings.HasPrefix(f, "exercises/"),
+		strings.Contains("/"+f, "/testdata/fuzz/"):
 		return !all
 	}
 	return false
