@@ -168,40 +168,62 @@ func (c *h2Conn) refusals(t *testing.T, want int, d time.Duration) map[string]in
 	return got
 }
 
-func TestGRPCRefusesStreamsOverItsLimits(t *testing.T) {
+func TestGRPCBoundsTheCallsInFlight(t *testing.T) {
 	r := startConfig(t, func(cfg *config) { cfg.server.maxStreams = 3; cfg.server.maxCalls = 5 })
 	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 
 	// One connection holds 3 calls open, without their requests: the 7 more
-	// that it opens are refused by grpc-go, stream by stream.
+	// that it opens are refused, and counted.
 	first := dialH2(t, r.grpcAddr, true)
 	for i := range 10 {
 		first.openStream(t, uint32(2*i+1), pb.Add_Sum_FullMethodName)
 	}
-	assert.Equal(t, map[string]int{"refused stream": 7}, first.refusals(t, 7, 5*time.Second))
+	assert.Equal(t, map[string]int{"ResourceExhausted": 7}, first.refusals(t, 7, 5*time.Second))
 
-	// A second connection may hold 2 more: 5 calls are in flight then, and
-	// the rest are refused, however many connections they come on.
+	// A second connection holds 2 more, and 5 calls are in flight. Its third
+	// call takes the room of the call that has waited longest for its
+	// request, the first connection's first.
 	second := dialH2(t, r.grpcAddr, true)
 	for i := range 3 {
 		second.openStream(t, uint32(2*i+1), pb.Add_Sum_FullMethodName)
 	}
-	assert.Equal(t, map[string]int{"ResourceExhausted": 1}, second.refusals(t, 1, 5*time.Second))
-	conn := dialGRPC(t, r.grpcAddr)
-	_, err := pb.NewAddClient(conn).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
-	assert.Equal(t, codes.ResourceExhausted, status.Code(err), "%v", err)
-	assert.Equal(t, "too many calls in flight", status.Convert(err).Message())
+	assert.Equal(t, map[string]int{"Canceled": 1}, first.refusals(t, 1, 5*time.Second))
+
+	// So a new caller is served at once, though 5 calls are held open.
+	begin := time.Now()
+	_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
+	require.NoError(t, err)
+	assert.Less(t, time.Since(begin), time.Second)
+	assert.Equal(t, map[string]int{"Canceled": 1}, first.refusals(t, 1, 5*time.Second), "the next call to wait longest")
 
 	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
-	assert.Equal(t, "2", metricValue(metrics, "addsvc_grpc_calls_refused_total"))
-
-	// Once the held calls end, calls go through again.
+	for series, want := range map[string]string{
+		`addsvc_grpc_calls_refused_total{reason="max_streams"}`:                                                         "7",
+		`addsvc_grpc_calls_refused_total{reason="max_calls"}`:                                                           "0",
+		`grpc_server_handled_total{grpc_code="Canceled",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`: "2",
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`:       "1",
+	} {
+		assert.Equal(t, want, metricValue(metrics, series), series)
+	}
 	first.Close()
 	second.Close()
-	require.Eventually(t, func() bool {
-		_, err := pb.NewAddClient(conn).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
-		return err == nil
-	}, 5*time.Second, 10*time.Millisecond, "the held calls were not let go")
+	require.NoError(t, r.stop(t))
+	assert.Contains(t, r.log.String(), `msg="a gRPC call still waiting for its request is cut off to make room" count=1`)
+}
+
+func TestGRPCCountsCallsOfUnknownMethods(t *testing.T) {
+	r := startConfig(t, func(*config) {})
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+	conn := dialGRPC(t, r.grpcAddr)
+	for _, method := range []string{"/addsvc.Add/Multiply", "/made.Up/Method"} {
+		err := conn.Invoke(context.Background(), method, &pb.SumRequest{}, &pb.SumReply{})
+		assert.Equal(t, codes.Unimplemented, status.Code(err), "%s: %v", method, err)
+	}
+	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, "2", metricValue(metrics, `addsvc_grpc_calls_refused_total{reason="unknown_method"}`))
+	// Not one series per name that a caller makes up.
+	assert.NotContains(t, metrics, "Multiply")
+	assert.NotContains(t, metrics, "made.Up")
 	require.NoError(t, r.stop(t))
 }
 
@@ -291,35 +313,51 @@ func TestSilentAndIdleConnectionsAreClosed(t *testing.T) {
 	require.NoError(t, r.stop(t))
 }
 
-func TestConnectionFloodLeavesTheOtherListenerServing(t *testing.T) {
+func TestAConnectionFloodLocksOutNoNewCaller(t *testing.T) {
 	r := startConfig(t, func(cfg *config) { cfg.server.maxConns = 3 })
 	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 
-	// Ten idle connections to gRPC: three are accepted, and the server sends
-	// them its SETTINGS; the others wait to be accepted.
+	// Ten idle connections to gRPC: each is accepted, and takes the room of
+	// the quietest; 3 stay open.
 	flood := make([]*h2Conn, 10)
 	for i := range flood {
 		flood[i] = dialH2(t, r.grpcAddr, true)
 	}
-	accepted := acceptedWithin(flood, time.Second)
-	assert.Equal(t, 3, count(accepted, true), "connections accepted beyond -max-conns 3")
+	require.Eventually(t, func() bool {
+		_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+		return metricValue(metrics, `addsvc_connections_evicted_total{listener="grpc"}`) == "7"
+	}, 5*time.Second, 10*time.Millisecond, "connections closed to make room")
 
-	// HTTP has a cap of its own: a new caller is served at once.
-	begin := time.Now()
-	code, body := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
-	assert.Equal(t, http.StatusOK, code, body)
-	assert.Less(t, time.Since(begin), time.Second)
+	// A new caller on either listener is served at once.
+	for name, serve := range map[string]func() error{
+		"gRPC": func() error {
+			_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
+			return err
+		},
+		"HTTP": func() error {
+			if code, body := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`); code != http.StatusOK {
+				return fmt.Errorf("HTTP %d: %s", code, body)
+			}
+			return nil
+		},
+	} {
+		begin := time.Now()
+		assert.NoError(t, serve(), name)
+		assert.Less(t, time.Since(begin), time.Second, name)
+	}
 
-	// As accepted connections close, waiting ones are accepted.
-	var waiting []*h2Conn
-	for i, c := range flood {
-		if accepted[i] {
-			c.Close()
-		} else {
-			waiting = append(waiting, c)
+	// Of the flood, 2 connections are open still: the new caller took the
+	// room of a third.
+	closed := 0
+	for _, c := range flood {
+		if closedWithin(c.Conn, 200*time.Millisecond) {
+			closed++
 		}
 	}
-	assert.Equal(t, 3, count(acceptedWithin(waiting, 2*time.Second), true), "accepted once the first three closed")
+	assert.Equal(t, 8, closed)
+	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, "8", metricValue(metrics, `addsvc_connections_evicted_total{listener="grpc"}`))
+	assert.Equal(t, "0", metricValue(metrics, `addsvc_connections_evicted_total{listener="http"}`))
 	for _, c := range flood {
 		c.Close()
 	}
@@ -446,10 +484,11 @@ func TestHostileRequestsWriteShortLogLines(t *testing.T) {
 		code, _ := call(t, http.MethodPost, "http://"+r.addr+req.path, req.body)
 		assert.Contains(t, []int{http.StatusBadRequest, http.StatusNotFound}, code)
 	}
-	_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Concat(context.Background(), &pb.ConcatRequest{A: long[:500000], B: long[:1000]})
+	_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Concat(context.Background(), &pb.ConcatRequest{A: long[:15000], B: long[:1000]})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err))
 	require.NoError(t, r.stop(t))
 	assert.Contains(t, r.log.String(), `a="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…(1048476 bytes)"`)
+	assert.Contains(t, r.log.String(), `a="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…(15000 bytes)"`)
 	checkLogLines(t, r.log.String())
 }
 

@@ -32,14 +32,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/net/netutil"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/tap"
 
 	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
 	"github.com/gokit-workshop/workshop/step06-transports/addservice"
@@ -63,11 +59,16 @@ const (
 // are held in memory until the request is read.
 const maxHeaderBytes = 16 << 10
 
+// maxMessageBytes caps a gRPC message. No valid request comes near it, and
+// each call in flight may hold one: -grpc-max-calls of them fit in a few
+// megabytes.
+const maxMessageBytes = 16 << 10
+
 // Defaults of the limits that flags set.
 const (
 	defaultMaxConns    = 500              // per listener, if the file limit allows
 	defaultMaxStreams  = 100              // gRPC calls in flight per connection...
-	defaultMaxCalls    = 16               // ...and in all
+	defaultMaxCalls    = 256              // ...and in all
 	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
 	reservedFiles      = 64               // open files kept for all but connections
 )
@@ -130,11 +131,12 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 		httpLn.Close()
 		return fmt.Errorf("listen on %s (is another step still running? choose another address with -grpc-addr): %w", cfg.grpcAddr, err)
 	}
-	// At most maxConns connections at once on each listener: the next waits
-	// to be accepted until one closes. Both together stay below the file
-	// limit, so that neither can take the files that the other needs.
-	httpLn = netutil.LimitListener(httpLn, cfg.server.maxConns)
-	grpcLn = netutil.LimitListener(grpcLn, cfg.server.maxConns)
+	// At most maxConns connections at once on each listener: when one is
+	// full, a new caller takes the room of its quietest connection. Both
+	// together stay below the file limit, so that neither can take the
+	// files that the other needs.
+	httpLn = newRoomListener(httpLn, cfg.server.maxConns, m.evicted.WithLabelValues("http").Inc)
+	grpcLn = newRoomListener(grpcLn, cfg.server.maxConns, m.evicted.WithLabelValues("grpc").Inc)
 	logger.Log("msg", "limits", "max_conns", cfg.server.maxConns, "grpc_max_streams", cfg.server.maxStreams,
 		"grpc_max_calls", cfg.server.maxCalls, "idle_timeout", cfg.server.idleTimeout)
 	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
@@ -172,9 +174,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
-	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener, more wait to be accepted; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
-	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection")
-	maxCalls := fs.Int("grpc-max-calls", defaultMaxCalls, "gRPC calls allowed in flight in all; more are refused")
+	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener; a new one closes the quietest; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
+	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection; more are refused")
+	maxCalls := fs.Int("grpc-max-calls", defaultMaxCalls, "gRPC calls allowed in flight in all; a new one cuts off the one that has waited longest for its request")
 	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a connection idle for this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -238,7 +240,8 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	http        *prometheus.CounterVec
 	grpc        *grpcprom.ServerMetrics
-	grpcRefused prometheus.Counter // calls refused before they start (see callLimit)
+	grpcRefused *prometheus.CounterVec // calls refused before they start, by reason (see callLimiter)
+	evicted     *prometheus.CounterVec // connections closed to make room, by listener (see roomListener)
 }
 
 func newMetrics() metrics {
@@ -275,19 +278,29 @@ func newMetrics() metrics {
 			Help:      "HTTP responses, by status code and request method.",
 		}, []string{"code", "method"}),
 		grpc: grpcprom.NewServerMetrics(),
-		grpcRefused: prometheus.NewCounter(prometheus.CounterOpts{
+		grpcRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "grpc_calls_refused_total",
-			Help:      "gRPC calls refused with ResourceExhausted before they started, over -grpc-max-calls.",
-		}),
+			Help:      "gRPC calls refused before they started, by reason: over -grpc-max-streams (max_streams) or -grpc-max-calls (max_calls), or an unknown method (unknown_method).",
+		}, []string{"reason"}),
+		evicted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "connections_evicted_total",
+			Help:      "Connections closed to make room for a new one, over -max-conns, by listener.",
+		}, []string{"listener"}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ints, m.chars, m.duration, m.http, m.grpc, m.grpcRefused,
+		m.ints, m.chars, m.duration, m.http, m.grpc, m.grpcRefused, m.evicted,
 	)
 	m.ints.WithLabelValues() // export both counters from the start, at 0
 	m.chars.WithLabelValues()
+	for _, reason := range []string{refusedMaxStreams, refusedMaxCalls, refusedUnknownMethod} {
+		m.grpcRefused.WithLabelValues(reason)
+	}
+	m.evicted.WithLabelValues("http")
+	m.evicted.WithLabelValues("grpc")
 	return m
 }
 
@@ -324,14 +337,21 @@ func newServers(endpoints addendpoint.Set, m metrics, logger log.Logger, limits 
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
 
+	calls := newCallLimiter(limits.maxCalls, limits.maxStreams, limits.callTimeout, m.grpcRefused, func() {
+		logger.Log("msg", "a gRPC call still waiting for its request is cut off to make room")
+	})
 	grpcServer := grpc.NewServer(
 		// Strings that are not UTF-8 reach the decode functions, which
 		// refuse them as the HTTP transport does.
 		grpc.ForceServerCodecV2(addtransport.Codec{}),
-		grpc.MaxRecvMsgSize(addtransport.MaxBodyBytes),
+		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxHeaderListSize(maxHeaderBytes),
-		grpc.MaxConcurrentStreams(uint32(limits.maxStreams)),
-		grpc.InTapHandle(callLimit(limits.maxCalls, limits.callTimeout, m.grpcRefused)),
+		// The calls in flight are bounded by calls, per connection and in
+		// all, rather than by HTTP/2's stream limit: grpc-go refuses a
+		// stream over that limit (REFUSED_STREAM) before any code here can
+		// count it.
+		grpc.InTapHandle(calls.tap),
+		grpc.UnknownServiceHandler(calls.unknownMethod),
 		grpc.ConnectionTimeout(limits.handshakeTimeout),
 		grpc.KeepaliveParams(keepalive.ServerParameters{
 			MaxConnectionIdle: limits.idleTimeout,
@@ -342,42 +362,13 @@ func newServers(endpoints addendpoint.Set, m metrics, logger log.Logger, limits 
 			MinTime:             minPingInterval,
 			PermitWithoutStream: true,
 		}),
-		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor()),
-		grpc.ChainStreamInterceptor(m.grpc.StreamServerInterceptor()),
+		grpc.ChainUnaryInterceptor(calls.running, m.grpc.UnaryServerInterceptor()),
+		grpc.ChainStreamInterceptor(servedOnly(m.grpc.StreamServerInterceptor())),
 	)
 	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.With(logger, "layer", "transport", "transport", "gRPC")))
 	reflection.Register(grpcServer)
 	m.grpc.InitializeMetrics(grpcServer) // every method at 0, before its first call
 	return httpServer, grpcServer
-}
-
-// callLimit returns a gRPC tap handle, which grpc-go calls for each new call
-// before it reads anything of it: it refuses the call with ResourceExhausted
-// while max calls are in flight, whatever connections they came on, and
-// counts the refusal in refused; it gives the others at most timeout, as
-// the HTTP server gives a request its read and write timeouts. grpc-go
-// refuses a stream over -grpc-max-streams on its connection, but an
-// attacker may open many connections, and hold each call open by never
-// sending its request; and each call may hold a message of up to 1 MiB.
-//
-// A call is in flight until its context ends, which grpc-go does when the
-// call ends, however it ends.
-func callLimit(max int, timeout time.Duration, refused prometheus.Counter) tap.ServerInHandle {
-	inFlight := make(chan struct{}, max)
-	return func(ctx context.Context, _ *tap.Info) (context.Context, error) {
-		select {
-		case inFlight <- struct{}{}:
-			limited, cancel := context.WithTimeout(ctx, timeout)
-			context.AfterFunc(ctx, func() {
-				cancel()
-				<-inFlight
-			})
-			return limited, nil
-		default:
-			refused.Inc()
-			return ctx, status.Error(codes.ResourceExhausted, "too many calls in flight")
-		}
-	}
 }
 
 // serve runs both servers as a group (github.com/oklog/run) with oklog/run's
