@@ -44,14 +44,14 @@ func (c *limiterCall) run(t *testing.T, l *callLimiter) {
 	require.NoError(t, err)
 }
 
-func newTestLimiter(max, perConn int, timeout time.Duration) (*callLimiter, *prometheus.CounterVec, *int) {
+func newTestLimiter(max, perConn int, timeout, grace time.Duration) (*callLimiter, *prometheus.CounterVec, *int) {
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "refused"}, []string{"reason"})
 	cutOff := new(int)
-	return newCallLimiter(max, perConn, timeout, refused, func() { *cutOff++ }), refused, cutOff
+	return newCallLimiter(max, perConn, timeout, grace, refused, func() { *cutOff++ }), refused, cutOff
 }
 
 func TestCallLimiterRefusesCallsOverTheConnectionsBound(t *testing.T) {
-	l, refused, _ := newTestLimiter(10, 2, time.Minute)
+	l, refused, _ := newTestLimiter(10, 2, time.Minute, 0)
 	a, b := open(t, l, 1), open(t, l, 1)
 	require.NoError(t, a.err)
 	require.NoError(t, b.err)
@@ -67,7 +67,7 @@ func TestCallLimiterRefusesCallsOverTheConnectionsBound(t *testing.T) {
 }
 
 func TestCallLimiterCutsOffTheCallThatWaitedLongest(t *testing.T) {
-	l, refused, cutOff := newTestLimiter(3, 3, time.Minute)
+	l, refused, cutOff := newTestLimiter(3, 3, time.Minute, 0)
 	oldest, older, running := open(t, l, 1), open(t, l, 2), open(t, l, 3)
 	running.run(t, l)
 	time.Sleep(time.Millisecond)
@@ -101,7 +101,7 @@ func TestCallLimiterCutsOffTheCallThatWaitedLongest(t *testing.T) {
 }
 
 func TestCallLimiterGivesACallAtMostItsTimeout(t *testing.T) {
-	l, _, _ := newTestLimiter(1, 1, 50*time.Millisecond)
+	l, _, _ := newTestLimiter(1, 1, 50*time.Millisecond, 0)
 	c := open(t, l, 1)
 	require.NoError(t, c.err)
 	select {
@@ -112,4 +112,24 @@ func TestCallLimiterGivesACallAtMostItsTimeout(t *testing.T) {
 	}
 	// Its room is free again, on its connection and in all.
 	assert.Eventually(t, func() bool { return open(t, l, 1).err == nil }, time.Second, time.Millisecond)
+}
+
+func TestCallLimiterCutsOffOnlyCallsThatWaitedTheirGrace(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	l, refused, cutOff := newTestLimiter(1, 2, time.Minute, grace)
+	waiting := open(t, l, 1)
+	require.NoError(t, waiting.err)
+
+	// Within its grace, the waiting call keeps its room.
+	early := open(t, l, 2)
+	assert.Equal(t, codes.ResourceExhausted, status.Code(early.err))
+	assert.Equal(t, 1.0, testutil.ToFloat64(refused.WithLabelValues(refusedMaxCalls)))
+	assert.NoError(t, waiting.ctx.Err())
+
+	// After it, the room goes to a new call.
+	time.Sleep(grace)
+	late := open(t, l, 2)
+	require.NoError(t, late.err)
+	assert.ErrorIs(t, context.Cause(waiting.ctx), errCutOff)
+	assert.Equal(t, 1, *cutOff)
 }

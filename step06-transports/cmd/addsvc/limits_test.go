@@ -48,7 +48,8 @@ func TestDefaultMaxConnsStaysBelowTheFileLimit(t *testing.T) {
 		{1 << 20, true, defaultMaxConns},
 		{20000, true, defaultMaxConns},
 		{2*defaultMaxConns + reservedFiles, true, defaultMaxConns},
-		{1024, true, (1024 - reservedFiles) / 2},
+		{1024, true, defaultMaxConns},
+		{512, true, (512 - reservedFiles) / 2},
 		{256, true, (256 - reservedFiles) / 2}, // macOS's default
 		{reservedFiles, true, 1},
 	}
@@ -68,7 +69,7 @@ func TestParseFlagsSetsTheLimits(t *testing.T) {
 	assert.Equal(t, serverLimits{
 		maxConns: cfg.server.maxConns, maxStreams: defaultMaxStreams, maxCalls: defaultMaxCalls, idleTimeout: defaultIdleTimeout,
 		handshakeTimeout: handshakeTimeout, pingInterval: pingInterval, pingTimeout: pingTimeout, callTimeout: callTimeout,
-		shutdownTimeout: shutdownTimeout,
+		callGrace: callGrace, shutdownTimeout: shutdownTimeout,
 	}, cfg.server)
 
 	cfg, err = parseFlags([]string{"-max-conns", "7", "-grpc-max-streams", "8", "-grpc-max-calls", "9", "-idle-timeout", "10s"}, io.Discard)
@@ -169,7 +170,7 @@ func (c *h2Conn) refusals(t *testing.T, want int, d time.Duration) map[string]in
 }
 
 func TestGRPCBoundsTheCallsInFlight(t *testing.T) {
-	r := startConfig(t, func(cfg *config) { cfg.server.maxStreams = 3; cfg.server.maxCalls = 5 })
+	r := startConfig(t, func(cfg *config) { cfg.server.maxStreams = 3; cfg.server.maxCalls = 5; cfg.server.callGrace = 0 })
 	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 
 	// One connection holds 3 calls open, without their requests: the 7 more

@@ -30,15 +30,19 @@ const (
 //
 // A call that is over its connection's bound is refused. A call that is
 // over max takes the room of the call that has waited longest for its
-// request, which is cut off (Canceled): an attacker can open calls and
-// never send their requests, and those are the calls that wait. Only when
-// every call in flight has its request, and runs, is a new one refused.
+// request, if for at least grace, which is cut off (Canceled): an attacker
+// can open calls and never send their requests, and those are the calls
+// that wait. A request comes within milliseconds of its call, so grace
+// spares the calls of honest clients, and bounds how fast a flood of calls
+// can churn through the room. When no call has waited that long, a new one
+// is refused.
 //
 // Each call may hold a message of up to the server's MaxRecvMsgSize, so
 // max bounds memory as well as goroutines.
 type callLimiter struct {
 	max, perConn int
 	timeout      time.Duration
+	grace        time.Duration
 	refused      *prometheus.CounterVec // by reason
 	cutOff       func()                 // called for each call cut off to make room
 
@@ -58,9 +62,9 @@ type flight struct {
 // errCutOff is why a call is cut off to make room for another.
 var errCutOff = errors.New("cut off to make room: its request did not come in time")
 
-func newCallLimiter(max, perConn int, timeout time.Duration, refused *prometheus.CounterVec, cutOff func()) *callLimiter {
+func newCallLimiter(max, perConn int, timeout, grace time.Duration, refused *prometheus.CounterVec, cutOff func()) *callLimiter {
 	return &callLimiter{
-		max: max, perConn: perConn, timeout: timeout, refused: refused, cutOff: cutOff,
+		max: max, perConn: perConn, timeout: timeout, grace: grace, refused: refused, cutOff: cutOff,
 		calls: map[*flight]struct{}{}, byConn: map[string]int{},
 	}
 }
@@ -75,7 +79,8 @@ func (l *callLimiter) tap(ctx context.Context, _ *tap.Info) (context.Context, er
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		conn = p.Addr.String()
 	}
-	f := &flight{conn: conn, began: time.Now()}
+	now := time.Now()
+	f := &flight{conn: conn, began: now}
 	callCtx, cancel := context.WithCancelCause(ctx)
 	f.cancel = cancel
 	l.mu.Lock()
@@ -88,7 +93,7 @@ func (l *callLimiter) tap(ctx context.Context, _ *tap.Info) (context.Context, er
 	var waited *flight // the call that has waited longest for its request
 	if len(l.calls) >= l.max {
 		for o := range l.calls {
-			if !o.running.Load() && (waited == nil || o.began.Before(waited.began)) {
+			if !o.running.Load() && now.Sub(o.began) >= l.grace && (waited == nil || o.began.Before(waited.began)) {
 				waited = o
 			}
 		}

@@ -8,11 +8,13 @@ import (
 )
 
 // roomListener is a net.Listener that keeps at most max connections open.
-// When it is full, a new connection is still accepted, and the connection
-// that has been quiet longest (no bytes read from it) is closed to make
-// room for it. A caller who opens many connections and sends nothing on
-// them, or keeps them idle, cannot lock out a new caller that way: its
-// connections are the quiet ones.
+// When it is full, a new connection is still accepted, and another is
+// closed to make room for it: of the host that holds the most connections,
+// the one that has been quiet longest (no bytes read from it). A host that
+// opens many connections and sends nothing on them, or keeps them idle,
+// cannot lock out another that way: its own connections make the room.
+// Callers behind one address (a NAT, a proxy, or all of loopback's
+// 127.0.0.1) count as one host.
 //
 // golang.org/x/net/netutil's LimitListener bounds connections too, but a
 // new connection waits there until one closes, which an idle flood makes
@@ -22,37 +24,48 @@ type roomListener struct {
 	max     int
 	evicted func() // called for each connection closed to make room
 
-	mu    sync.Mutex
-	conns map[*trackedConn]struct{}
+	mu     sync.Mutex
+	conns  map[*trackedConn]struct{}
+	byHost map[string]int // open connections by the host they come from
 }
 
 // newRoomListener returns ln, keeping at most max connections open; it
 // calls evicted each time it closes one to make room.
 func newRoomListener(ln net.Listener, max int, evicted func()) *roomListener {
-	return &roomListener{Listener: ln, max: max, evicted: evicted, conns: make(map[*trackedConn]struct{}, max)}
+	return &roomListener{
+		Listener: ln, max: max, evicted: evicted,
+		conns: make(map[*trackedConn]struct{}, max), byHost: map[string]int{},
+	}
 }
 
-// Accept waits for the next connection, and closes the quietest open one
-// if max are open.
+// Accept waits for the next connection, and closes another if max are
+// open: the quietest of the host that holds the most.
 func (l *roomListener) Accept() (net.Conn, error) {
 	conn, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	c := &trackedConn{Conn: conn, ln: l}
+	c := &trackedConn{Conn: conn, ln: l, host: hostOf(conn.RemoteAddr())}
 	c.lastRead.Store(time.Now().UnixNano())
 
 	var quietest *trackedConn
 	l.mu.Lock()
 	if len(l.conns) >= l.max {
+		busiest := ""
+		for host, n := range l.byHost {
+			if n > l.byHost[busiest] {
+				busiest = host
+			}
+		}
 		for o := range l.conns {
-			if quietest == nil || o.lastRead.Load() < quietest.lastRead.Load() {
+			if o.host == busiest && (quietest == nil || o.lastRead.Load() < quietest.lastRead.Load()) {
 				quietest = o
 			}
 		}
-		delete(l.conns, quietest)
+		l.removeLocked(quietest)
 	}
 	l.conns[c] = struct{}{}
+	l.byHost[c.host]++
 	l.mu.Unlock()
 
 	if quietest != nil {
@@ -60,6 +73,29 @@ func (l *roomListener) Accept() (net.Conn, error) {
 		l.evicted()
 	}
 	return c, nil
+}
+
+// removeLocked frees c's room, if it still holds it; l.mu is held.
+func (l *roomListener) removeLocked(c *trackedConn) {
+	if _, ok := l.conns[c]; !ok {
+		return
+	}
+	delete(l.conns, c)
+	if l.byHost[c.host]--; l.byHost[c.host] == 0 {
+		delete(l.byHost, c.host)
+	}
+}
+
+// hostOf returns the host of a connection's remote address.
+func hostOf(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		return tcp.IP.String()
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	return host
 }
 
 // open returns how many connections are open.
@@ -74,6 +110,7 @@ func (l *roomListener) open() int {
 type trackedConn struct {
 	net.Conn
 	ln        *roomListener
+	host      string       // the host it comes from
 	lastRead  atomic.Int64 // Unix nanoseconds
 	closeOnce sync.Once
 	closeErr  error
@@ -91,7 +128,7 @@ func (c *trackedConn) Read(b []byte) (int, error) {
 func (c *trackedConn) Close() error {
 	c.closeOnce.Do(func() {
 		c.ln.mu.Lock()
-		delete(c.ln.conns, c)
+		c.ln.removeLocked(c)
 		c.ln.mu.Unlock()
 		c.closeErr = c.Conn.Close()
 	})

@@ -48,14 +48,15 @@ import (
 // Server timeouts: a slow or stalled client cannot hold a connection
 // forever. The idle timeout is a flag (-idle-timeout).
 const (
-	handshakeTimeout = 5 * time.Second  // HTTP: to send the request's headers; gRPC: the HTTP/2 preface
-	readTimeout      = 10 * time.Second // HTTP: to send the whole request
-	writeTimeout     = 10 * time.Second // HTTP: to read the whole answer
-	pingInterval     = 30 * time.Second // gRPC: the server pings a connection silent for this long...
-	pingTimeout      = 10 * time.Second // ...and closes it if no answer comes within this
-	minPingInterval  = 10 * time.Second // gRPC: a client that pings more often is sent away
-	callTimeout      = 10 * time.Second // gRPC: for a call, from its first frame to its answer
-	shutdownTimeout  = 5 * time.Second  // to finish the calls in flight on SIGTERM
+	handshakeTimeout = 5 * time.Second        // HTTP: to send the request's headers; gRPC: the HTTP/2 preface
+	readTimeout      = 10 * time.Second       // HTTP: to send the whole request
+	writeTimeout     = 10 * time.Second       // HTTP: to read the whole answer
+	pingInterval     = 30 * time.Second       // gRPC: the server pings a connection silent for this long...
+	pingTimeout      = 10 * time.Second       // ...and closes it if no answer comes within this
+	minPingInterval  = 10 * time.Second       // gRPC: a client that pings more often is sent away
+	callTimeout      = 10 * time.Second       // gRPC: for a call, from its first frame to its answer
+	callGrace        = 100 * time.Millisecond // gRPC: a call waits this long for its request before another may take its room
+	shutdownTimeout  = 5 * time.Second        // to finish the calls in flight on SIGTERM
 )
 
 // maxHeaderBytes caps a request's headers (HTTP) and metadata (gRPC): both
@@ -69,7 +70,7 @@ const maxMessageBytes = 16 << 10
 
 // Defaults of the limits that flags set.
 const (
-	defaultMaxConns    = 500              // per listener, if the file limit allows
+	defaultMaxConns    = 256              // per listener, if the file limit allows
 	defaultMaxStreams  = 100              // gRPC calls in flight per connection...
 	defaultMaxCalls    = 256              // ...and in all
 	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
@@ -176,6 +177,7 @@ type serverLimits struct {
 	pingInterval     time.Duration
 	pingTimeout      time.Duration
 	callTimeout      time.Duration
+	callGrace        time.Duration
 	shutdownTimeout  time.Duration
 }
 
@@ -232,6 +234,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			pingInterval:     pingInterval,
 			pingTimeout:      pingTimeout,
 			callTimeout:      callTimeout,
+			callGrace:        callGrace,
 			shutdownTimeout:  shutdownTimeout,
 		},
 	}, nil
@@ -358,7 +361,7 @@ func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, log
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
 
-	calls := newCallLimiter(limits.maxCalls, limits.maxStreams, limits.callTimeout, m.grpcRefused, func() {
+	calls := newCallLimiter(limits.maxCalls, limits.maxStreams, limits.callTimeout, limits.callGrace, m.grpcRefused, func() {
 		logger.Log("msg", "a gRPC call still waiting for its request is cut off to make room")
 	})
 	grpcServer := grpc.NewServer(
