@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
 	"github.com/gokit-workshop/workshop/step06-transports/addservice"
@@ -56,6 +60,17 @@ func TestClientsSeeTheServersLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestGRPCClientTellsAMessageTooLargeFromTheRateLimit(t *testing.T) {
+	// grpc-go answers ResourceExhausted too, for a message over the
+	// server's size limit: that is no rate limit.
+	_, grpcAddr := servers(t, addservice.NewBasicService(), roomy, grpc.MaxRecvMsgSize(1024))
+	svc := addtransport.NewGRPCClient(dialGRPC(t, grpcAddr), roomy)
+	_, err := svc.Concat(context.Background(), strings.Repeat("x", 2000), "y")
+	assert.NotErrorIs(t, err, ratelimit.ErrLimited)
+	assert.Equal(t, codes.ResourceExhausted, status.Code(err), "%v", err)
+	assert.Contains(t, status.Convert(err).Message(), "larger than max")
 }
 
 func TestClientsSeeTheServersBreaker(t *testing.T) {

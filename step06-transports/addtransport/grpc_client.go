@@ -54,9 +54,11 @@ func decodeGRPCConcatResponse(_ context.Context, grpcReply any) (any, error) {
 }
 
 // errorsFromGRPC turns the status of a failed call back into the error the
-// server had. A broken business rule, and ResourceExhausted (which wraps
-// ratelimit.ErrLimited), become a response made by failed, so that they
-// never trip the client's breaker: as in step 5, a refusal is not a failure.
+// server had. A broken business rule, and ResourceExhausted from the rate
+// limiter (ratelimit.ErrLimited's message; grpc-go answers ResourceExhausted
+// for a message that is too large too), become a response made by failed,
+// so that they never trip the client's breaker: as in step 5, a refusal is
+// not a failure.
 // Unavailable from an open breaker wraps gobreaker.ErrOpenState. Other
 // errors pass unchanged.
 func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
@@ -74,7 +76,7 @@ func errorsFromGRPC(failed func(error) any) endpoint.Middleware {
 			switch {
 			case st.Code() == codes.InvalidArgument && addservice.BusinessError(st.Message()) != nil:
 				return failed(addservice.BusinessError(st.Message())), nil
-			case st.Code() == codes.ResourceExhausted:
+			case st.Code() == codes.ResourceExhausted && st.Message() == ratelimit.ErrLimited.Error():
 				return failed(fmt.Errorf("server: %w", ratelimit.ErrLimited)), nil
 			case st.Code() == codes.Unavailable && st.Message() == gobreaker.ErrOpenState.Error():
 				return nil, fmt.Errorf("server: %w", gobreaker.ErrOpenState)
