@@ -50,10 +50,10 @@ func TestRunServesUntilItsContextEnds(t *testing.T) {
 	assert.Contains(t, metrics, `addsvc_request_duration_seconds_count{method="Sum",success="true"} 1`)
 	assert.Contains(t, metrics, `addsvc_request_duration_seconds_count{method="Concat",success="true"} 1`)
 	assert.Contains(t, metrics, `go_goroutines`)
+
+	require.NoError(t, r.stop(t)) // and the log is written out
 	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=service method=Sum a=1 b=2 v=3 err=null took=\S+$`, r.log.String())
 	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=endpoint method=Concat err=null took=\S+$`, r.log.String())
-
-	require.NoError(t, r.stop(t))
 	assert.Contains(t, r.log.String(), "shutting down")
 	assert.Contains(t, r.log.String(), "stopped")
 	for _, a := range []string{r.addr, r.grpcAddr} {

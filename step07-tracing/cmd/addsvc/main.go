@@ -116,8 +116,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 // runConfig builds the service that cfg describes and serves it until ctx
 // is done.
 func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
-	logger := log.NewLogfmtLogger(log.NewSyncWriter(stderr))
-	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	logOut := newFlushingWriter(stderr, logFlushPeriod, logBufferSize) // lines out together, not one write each
+	defer logOut.Close()
+	logger := log.NewLogfmtLogger(logOut)
+	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", cachedCaller(3))
 	// The transports' errors, refusals included, come in floods: they are
 	// logged as counts, at most one line a second for each kind.
 	counted := newCountingLogger(logger, time.Second)

@@ -64,6 +64,7 @@ func newTracer(zipkinURL string, sampleRate float64, logger, counted log.Logger)
 			zipkinhttp.Timeout(sendTimeout),
 			zipkinhttp.Client(&http.Client{Timeout: sendTimeout}),
 			zipkinhttp.MaxBacklog(maxBacklog),
+			zipkinhttp.Serializer(spanJSON{}), // zipkin-go's JSON, for less
 		)}
 	}
 	// The program's name only: a service listens on more than one port.

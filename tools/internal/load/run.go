@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -179,6 +180,10 @@ func measure(ctx context.Context, opts Options, p plan, col *collector, pin pinn
 	}
 	if flags["rate-limit"] {
 		args = append(args, "-rate-limit", "1e9", "-rate-burst", "1000000000")
+	}
+	if flags["grpc-max-calls"] {
+		// Room for every call of the load generator, and more.
+		args = append(args, "-grpc-max-calls", strconv.Itoa(4*opts.Connections))
 	}
 	if v.collector {
 		args = append(args, "-zipkin-url", col.url)
