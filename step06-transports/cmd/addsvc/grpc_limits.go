@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,23 +21,26 @@ import (
 // label "reason" of addsvc_grpc_calls_refused_total.
 const (
 	refusedMaxStreams    = "max_streams"    // over -grpc-max-streams on its connection
-	refusedMaxCalls      = "max_calls"      // over -grpc-max-calls, all running
-	refusedUnknownMethod = "unknown_method" // no service serves its method
+	refusedMaxCalls      = "max_calls"      // over -grpc-max-calls, and no room to take
+	refusedUnknownMethod = "unknown_method" // no service serves its method, or it names none
 )
 
 // callLimiter bounds the gRPC calls in flight: at most perConn on one
-// connection, and max in all, each for at most timeout, as the HTTP server
-// gives a request its read and write timeouts. A call is in flight from its
-// first frame until it ends, however it ends.
+// connection, and max in all. A call holds its room from its first frame
+// until its context ends, which grpc-go does when the call ends, however it
+// ends, and which the limiter does after timeout, as the HTTP server gives
+// a request its read and write timeouts.
 //
 // A call that is over its connection's bound is refused. A call that is
-// over max takes the room of the call that has waited longest for its
-// request, if for at least grace, which is cut off (Canceled): an attacker
-// can open calls and never send their requests, and those are the calls
-// that wait. A request comes within milliseconds of its call, so grace
-// spares the calls of honest clients, and bounds how fast a flood of calls
-// can churn through the room. When no call has waited that long, a new one
-// is refused.
+// over max takes the room of a call that is still waiting for its request,
+// which is cut off (Canceled): an attacker can open calls and never send
+// their requests, and those are the calls that wait. Hosts take the room
+// of the host that holds the most calls, as roomListener does with
+// connections: the oldest of its waiting calls. A call of a host that
+// holds no more calls than the newcomer's is cut off only once it has
+// waited grace: a request comes within milliseconds of its call, and a host
+// that floods cannot churn through its own calls faster than that. When
+// there is no room to take, a new call is refused.
 //
 // Each call may hold a message of up to the server's MaxRecvMsgSize, so
 // max bounds memory as well as goroutines.
@@ -44,28 +49,37 @@ type callLimiter struct {
 	timeout      time.Duration
 	grace        time.Duration
 	refused      *prometheus.CounterVec // by reason
-	cutOff       func()                 // called for each call cut off to make room
+	cutOff       prometheus.Counter     // calls cut off to make room
+	now          func() time.Time
 
 	mu     sync.Mutex
 	calls  map[*flight]struct{}
 	byConn map[string]int // calls in flight by connection (its peer address)
+	byHost map[string]int // calls in flight by host (see hostOf)
 }
+
+// The states of a call in flight.
+const (
+	callWaiting int32 = iota // for its request
+	callRunning              // its request came whole, and the service has it
+	callCutOff               // to make room for another
+)
 
 // flight is a call in flight.
 type flight struct {
-	conn    string
-	began   time.Time
-	cancel  context.CancelCauseFunc
-	running atomic.Bool // its request came whole, and the service has it
+	conn, host string
+	began      time.Time
+	cancel     context.CancelCauseFunc
+	state      atomic.Int32 // callWaiting, then callRunning or callCutOff, for good
 }
 
 // errCutOff is why a call is cut off to make room for another.
 var errCutOff = errors.New("cut off to make room: its request did not come in time")
 
-func newCallLimiter(max, perConn int, timeout, grace time.Duration, refused *prometheus.CounterVec, cutOff func()) *callLimiter {
+func newCallLimiter(max, perConn int, timeout, grace time.Duration, refused *prometheus.CounterVec, cutOff prometheus.Counter) *callLimiter {
 	return &callLimiter{
-		max: max, perConn: perConn, timeout: timeout, grace: grace, refused: refused, cutOff: cutOff,
-		calls: map[*flight]struct{}{}, byConn: map[string]int{},
+		max: max, perConn: perConn, timeout: timeout, grace: grace, refused: refused, cutOff: cutOff, now: time.Now,
+		calls: map[*flight]struct{}{}, byConn: map[string]int{}, byHost: map[string]int{},
 	}
 }
 
@@ -73,45 +87,45 @@ func newCallLimiter(max, perConn int, timeout, grace time.Duration, refused *pro
 type flightKey struct{}
 
 // tap is the server's tap handle (grpc.InTapHandle): grpc-go calls it for
-// each new call, before it reads anything of the call but its headers.
-func (l *callLimiter) tap(ctx context.Context, _ *tap.Info) (context.Context, error) {
-	conn := ""
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		conn = p.Addr.String()
+// each new call, before it reads anything of the call but its headers, and
+// with its connection's lock held: it must not block.
+func (l *callLimiter) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if !namesAMethod(info.FullMethodName) {
+		l.refused.WithLabelValues(refusedUnknownMethod).Inc()
+		return ctx, status.Errorf(codes.Unimplemented, "malformed method name %.100q", info.FullMethodName)
 	}
-	now := time.Now()
-	f := &flight{conn: conn, began: now}
+	f := &flight{began: l.now()}
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		f.conn, f.host = p.Addr.String(), hostOf(p.Addr)
+	}
 	callCtx, cancel := context.WithCancelCause(ctx)
 	f.cancel = cancel
+
 	l.mu.Lock()
-	if l.byConn[conn] >= l.perConn {
+	if l.byConn[f.conn] >= l.perConn {
 		l.mu.Unlock()
-		f.cancel(nil)
+		cancel(nil)
 		l.refused.WithLabelValues(refusedMaxStreams).Inc()
 		return ctx, status.Error(codes.ResourceExhausted, "too many calls in flight on this connection")
 	}
-	var waited *flight // the call that has waited longest for its request
+	var taken *flight
 	if len(l.calls) >= l.max {
-		for o := range l.calls {
-			if !o.running.Load() && now.Sub(o.began) >= l.grace && (waited == nil || o.began.Before(waited.began)) {
-				waited = o
-			}
-		}
-		if waited == nil {
+		if taken = l.roomLocked(f); taken == nil {
 			l.mu.Unlock()
-			f.cancel(nil)
+			cancel(nil)
 			l.refused.WithLabelValues(refusedMaxCalls).Inc()
 			return ctx, status.Error(codes.ResourceExhausted, "too many calls in flight")
 		}
-		l.removeLocked(waited)
+		l.removeLocked(taken)
 	}
 	l.calls[f] = struct{}{}
-	l.byConn[conn]++
+	l.byConn[f.conn]++
+	l.byHost[f.host]++
 	l.mu.Unlock()
 
-	if waited != nil {
-		waited.cancel(errCutOff)
-		l.cutOff()
+	if taken != nil {
+		taken.cancel(errCutOff)
+		l.cutOff.Inc()
 	}
 	limited, cancelTimeout := context.WithTimeout(callCtx, l.timeout)
 	context.AfterFunc(limited, func() {
@@ -123,6 +137,40 @@ func (l *callLimiter) tap(ctx context.Context, _ *tap.Info) (context.Context, er
 	return context.WithValue(limited, flightKey{}, f), nil
 }
 
+// roomLocked finds a call whose room f may take, and marks it cut off; or
+// returns nil. A waiting call may be cut off if its host holds more calls
+// than f's, or else once it has waited grace; of those, the oldest of the
+// host that holds the most. l.mu is held.
+func (l *callLimiter) roomLocked(f *flight) *flight {
+	hosts := make([]string, 0, len(l.byHost))
+	for host := range l.byHost {
+		hosts = append(hosts, host)
+	}
+	slices.SortFunc(hosts, func(a, b string) int { return l.byHost[b] - l.byHost[a] })
+	for _, host := range hosts {
+		heavier := l.byHost[host] > l.byHost[f.host]
+		for {
+			var oldest *flight
+			for o := range l.calls {
+				if o.host != host || o.state.Load() != callWaiting || !heavier && f.began.Sub(o.began) < l.grace {
+					continue
+				}
+				if oldest == nil || o.began.Before(oldest.began) {
+					oldest = o
+				}
+			}
+			if oldest == nil {
+				break // no room to take at this host
+			}
+			if oldest.state.CompareAndSwap(callWaiting, callCutOff) {
+				return oldest
+			}
+			// Its request came meanwhile: it runs now. Look again.
+		}
+	}
+	return nil
+}
+
 // removeLocked frees f's room, if it still holds it; l.mu is held.
 func (l *callLimiter) removeLocked(f *flight) {
 	if _, ok := l.calls[f]; !ok {
@@ -132,15 +180,46 @@ func (l *callLimiter) removeLocked(f *flight) {
 	if l.byConn[f.conn]--; l.byConn[f.conn] == 0 {
 		delete(l.byConn, f.conn)
 	}
+	if l.byHost[f.host]--; l.byHost[f.host] == 0 {
+		delete(l.byHost, f.host)
+	}
 }
 
-// running is a unary interceptor, the first of the chain: a call that
-// reaches it has its request, and may no longer be cut off to make room.
+// startCall marks the call of ctx running: it can no longer be cut off. It
+// returns false if the call was cut off first.
+func startCall(ctx context.Context) bool {
+	f, ok := ctx.Value(flightKey{}).(*flight)
+	return !ok || f.state.CompareAndSwap(callWaiting, callRunning) || f.state.Load() == callRunning
+}
+
+// running is a unary interceptor, inside the metrics' interceptor so that
+// the calls it refuses are counted: a call that reaches it has its request,
+// and runs, unless it was cut off first.
 func (l *callLimiter) running(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if f, ok := ctx.Value(flightKey{}).(*flight); ok {
-		f.running.Store(true)
+	if !startCall(ctx) {
+		return nil, status.Error(codes.Canceled, errCutOff.Error())
 	}
 	return handler(ctx, req)
+}
+
+// runningStream is a stream interceptor, inside the metrics' interceptor: a
+// streaming call (server reflection's) runs once its first message comes.
+func (l *callLimiter) runningStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, startingStream{ss})
+}
+
+// startingStream is a server stream whose first message received marks its
+// call running.
+type startingStream struct{ grpc.ServerStream }
+
+func (s startingStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if !startCall(s.Context()) {
+		return status.Error(codes.Canceled, errCutOff.Error())
+	}
+	return nil
 }
 
 // unknownMethod is the server's handler for the methods that no service
@@ -150,6 +229,13 @@ func (l *callLimiter) unknownMethod(_ any, stream grpc.ServerStream) error {
 	l.refused.WithLabelValues(refusedUnknownMethod).Inc()
 	method, _ := grpc.MethodFromServerStream(stream)
 	return status.Errorf(codes.Unimplemented, "unknown method %.100q", method)
+}
+
+// namesAMethod tells whether a call's method name has the shape
+// "/service/method" that grpc-go needs to look it up; it refuses the others
+// before any handler, interceptor or metric sees them.
+func namesAMethod(name string) bool {
+	return strings.Contains(strings.TrimPrefix(name, "/"), "/")
 }
 
 // servedOnly passes on to next only the calls of methods that a service

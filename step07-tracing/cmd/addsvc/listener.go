@@ -86,16 +86,27 @@ func (l *roomListener) removeLocked(c *trackedConn) {
 	}
 }
 
-// hostOf returns the host of a connection's remote address.
+// hostOf returns the host of a connection's remote address: its IPv4
+// address, or its IPv6 network (/64), as one host holds a whole /64.
 func hostOf(addr net.Addr) string {
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		return tcp.IP.String()
+	var ip net.IP
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	default:
+		host, _, err := net.SplitHostPort(addr.String())
+		if err != nil {
+			return addr.String()
+		}
+		ip = net.ParseIP(host)
+		if ip == nil {
+			return host
+		}
 	}
-	host, _, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		return addr.String()
+	if ip.To4() == nil {
+		ip = ip.Mask(net.CIDRMask(64, 128))
 	}
-	return host
+	return ip.String()
 }
 
 // open returns how many connections are open.

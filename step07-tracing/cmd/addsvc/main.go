@@ -267,6 +267,7 @@ type metrics struct {
 	http        *prometheus.CounterVec
 	grpc        *grpcprom.ServerMetrics
 	grpcRefused *prometheus.CounterVec // calls refused before they start, by reason (see callLimiter)
+	grpcCutOff  prometheus.Counter     // calls cut off to make room (see callLimiter)
 	evicted     *prometheus.CounterVec // connections closed to make room, by listener (see roomListener)
 }
 
@@ -307,8 +308,13 @@ func newMetrics() metrics {
 		grpcRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "grpc_calls_refused_total",
-			Help:      "gRPC calls refused before they started, by reason: over -grpc-max-streams (max_streams) or -grpc-max-calls (max_calls), or an unknown method (unknown_method).",
+			Help:      "gRPC calls refused before they started, by reason: over -grpc-max-streams (max_streams) or -grpc-max-calls (max_calls), or a method that no service serves or no name of one (unknown_method).",
 		}, []string{"reason"}),
+		grpcCutOff: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "addsvc",
+			Name:      "grpc_calls_cut_off_total",
+			Help:      "gRPC calls still waiting for their request, cut off (Canceled) to make room for another, over -grpc-max-calls.",
+		}),
 		evicted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "connections_evicted_total",
@@ -318,7 +324,7 @@ func newMetrics() metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ints, m.chars, m.duration, m.http, m.grpc, m.grpcRefused, m.evicted,
+		m.ints, m.chars, m.duration, m.http, m.grpc, m.grpcRefused, m.grpcCutOff, m.evicted,
 	)
 	m.ints.WithLabelValues() // export both counters from the start, at 0
 	m.chars.WithLabelValues()
@@ -363,9 +369,7 @@ func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, log
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
 
-	calls := newCallLimiter(limits.maxCalls, limits.maxStreams, limits.callTimeout, limits.callGrace, m.grpcRefused, func() {
-		logger.Log("msg", "a gRPC call still waiting for its request is cut off to make room")
-	})
+	calls := newCallLimiter(limits.maxCalls, limits.maxStreams, limits.callTimeout, limits.callGrace, m.grpcRefused, m.grpcCutOff)
 	grpcServer := grpc.NewServer(
 		// Strings that are not UTF-8 reach the decode functions, which
 		// refuse them as the HTTP transport does.
@@ -388,8 +392,8 @@ func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, log
 			MinTime:             minPingInterval,
 			PermitWithoutStream: true,
 		}),
-		grpc.ChainUnaryInterceptor(calls.running, m.grpc.UnaryServerInterceptor()),
-		grpc.ChainStreamInterceptor(servedOnly(m.grpc.StreamServerInterceptor())),
+		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor(), calls.running),
+		grpc.ChainStreamInterceptor(servedOnly(m.grpc.StreamServerInterceptor()), calls.runningStream),
 		// go-kit's interceptor puts the gRPC method in the context, where the
 		// server's trace finds it and tags its span with it.
 		grpc.ChainUnaryInterceptor(grpctransport.Interceptor),
