@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	logOut := newFlushingWriter(stderr, logFlushPeriod, logBufferSize) // lines out together, not one write each
 	defer logOut.Close()
-	logger := log.NewLogfmtLogger(logOut)
+	logger := newLogfmtLogger(logOut) // what log.NewLogfmtLogger writes, for less
 	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", cachedCaller(3))
 	// The transports' errors, refusals included, come in floods: they are
 	// logged as counts, at most one line a second for each kind.
