@@ -26,7 +26,7 @@ type Options struct {
 	// warm-up of 0.5 s, and Bench runs each benchmark once for 100 ms.
 	Short bool
 	// Duration is how long Run drives each binary, after its warm-up. Zero:
-	// 10 s, or 2 s when Short.
+	// 5 s, or 2 s when Short.
 	Duration time.Duration
 	// Warmup is how long Run drives each binary before it measures. Zero: 1 s,
 	// or 0.5 s when Short.
@@ -58,7 +58,7 @@ func (o Options) withDefaults(kind string) (Options, error) {
 		o.Root = root
 	}
 	if o.Duration == 0 {
-		o.Duration = pick(o.Short, 2*time.Second, 10*time.Second)
+		o.Duration = pick(o.Short, 2*time.Second, 5*time.Second)
 	}
 	if o.Warmup == 0 {
 		o.Warmup = pick(o.Short, 500*time.Millisecond, time.Second)

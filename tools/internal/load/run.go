@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -57,13 +58,14 @@ func (m measurement) cpuPerRequest() float64 {
 // it has that flag. Where it can, Run pins the service to one core and the
 // load to the others. It makes opts.Repeat rounds of all these runs, one
 // after the other, so that a disturbance of the machine shows as a spread
-// rather than as a figure.
+// rather than as a figure, and runs step 1 again just before each of the
+// others, so that a ratio compares two runs a few seconds apart.
 //
 // It prints, to stdout, the machine and one table: requests a second, p50
 // and p99 latency, the processor time per request of the service and of the
 // load generator, and the bytes logged per request, as medians over the
-// rounds; requests a second and p99 also as ratios to step 1's over HTTP in
-// the same round, with their range. Then the targets, met or missed.
+// rounds; requests a second, p99 and processor time also as ratios to the
+// run of step 1 over HTTP just before, with their range over the rounds. Then the targets, met or missed.
 // Run fails when a step cannot be built or run, or when some of its requests
 // fail; a missed target is reported, not an error.
 func Run(ctx context.Context, opts Options, stdout io.Writer) error {
@@ -115,23 +117,33 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 			}
 		}
 	}
-	rounds := make([][]measurement, opts.Repeat)
+	// Each run is paired with a run of the baseline, step 1 over HTTP, just
+	// before it: its ratios are to that run. The machine's speed drifts
+	// over minutes (its neighbours come and go), and a baseline measured
+	// a minute earlier would move the ratios with it.
+	base := slices.IndexFunc(plans, plan.isBaseline)
+	rounds := make([][]pairedRun, opts.Repeat)
 	for round := range rounds {
-		for _, p := range plans {
-			meas, err := measure(ctx, opts, p, col, pin, runDir)
-			if err != nil {
-				return fmt.Errorf("load: %w", err)
+		for i, p := range plans {
+			var run pairedRun
+			if base >= 0 && i != base {
+				if run.base, err = measureAndSay(ctx, opts, plans[base], col, pin, runDir, stdout, round); err != nil {
+					return err
+				}
 			}
-			fmt.Fprintf(stdout, "load: round %d/%d: %-34s %-4s %8.0f req/s  p50 %-8s p99 %-8s service CPU %s/req\n",
-				round+1, opts.Repeat, meas.label(), p.transport, meas.result.perSecond(), dur(meas.result.quantile(0.5)),
-				dur(meas.result.quantile(0.99)), nanos(meas.cpuPerRequest()))
-			rounds[round] = append(rounds[round], meas)
+			if run.m, err = measureAndSay(ctx, opts, p, col, pin, runDir, stdout, round); err != nil {
+				return err
+			}
+			if base >= 0 && i == base {
+				run.base = run.m
+			}
+			rounds[round] = append(rounds[round], run)
 		}
 	}
-	sums := summarize(plans, rounds)
+	sums := summarize(plans, rounds, base >= 0)
 	fmt.Fprintf(stdout, "\nMachine: %s.\n", m)
 	fmt.Fprintf(stdout, "Load: closed loop, %d connections (HTTP) or calls in flight (gRPC), %v measured after %v of warm-up, %s; %s.\n\n",
-		opts.Connections, opts.Duration, opts.Warmup, roundsText(opts.Repeat), pin)
+		opts.Connections, opts.Duration, opts.Warmup, roundsText(opts.Repeat, base >= 0), pin)
 	if err := loadTable(sums, opts.Repeat > 1).write(stdout); err != nil {
 		return err
 	}
@@ -141,11 +153,27 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 	return nil
 }
 
-func roundsText(n int) string {
-	if n == 1 {
-		return "one round"
+// measureAndSay measures plan p and prints what it measured.
+func measureAndSay(ctx context.Context, opts Options, p plan, col *collector, pin pinning, runDir string, stdout io.Writer, round int) (measurement, error) {
+	meas, err := measure(ctx, opts, p, col, pin, runDir)
+	if err != nil {
+		return meas, fmt.Errorf("load: %w", err)
 	}
-	return fmt.Sprintf("%d rounds of every run in turn, medians shown, and the range of the ratios over the rounds", n)
+	fmt.Fprintf(stdout, "load: round %d/%d: %-34s %-4s %8.0f req/s  p50 %-8s p99 %-8s service CPU %s/req\n",
+		round+1, opts.Repeat, meas.label(), p.transport, meas.result.perSecond(), dur(meas.result.quantile(0.5)),
+		dur(meas.result.quantile(0.99)), nanos(meas.cpuPerRequest()))
+	return meas, nil
+}
+
+func roundsText(n int, paired bool) string {
+	text := "one round"
+	if n > 1 {
+		text = fmt.Sprintf("%d rounds of every run in turn, medians shown, and the range of the ratios over the rounds", n)
+	}
+	if paired {
+		text += "; each run's ratios are to a run of step 1 just before it"
+	}
+	return text
 }
 
 // plan is one run of the load test to make in each round: one step, one
@@ -156,6 +184,18 @@ type plan struct {
 	flags     map[string]bool
 	variant   variant
 	transport string // HTTP or gRPC
+}
+
+// isBaseline reports whether p is the run that the others are compared
+// with: step 1 over HTTP.
+func (p plan) isBaseline() bool {
+	return p.step.num == 1 && p.transport == "HTTP" && p.variant.name == ""
+}
+
+// pairedRun is one plan's measurement in a round, m, and the baseline's
+// measured just before it, base (m itself for the baseline).
+type pairedRun struct {
+	base, m measurement
 }
 
 // variants returns the ways to run a step, from the flags it takes.

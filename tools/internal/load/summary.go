@@ -29,16 +29,14 @@ func newStat(v []float64) stat {
 	return stat{median: median(v), min: slices.Min(v), max: slices.Max(v)}
 }
 
-// summarize sums the rounds up, plan by plan.
-func summarize(plans []plan, rounds [][]measurement) []summary {
-	base := slices.IndexFunc(plans, func(p plan) bool {
-		return p.step.num == 1 && p.transport == "HTTP" && p.variant.name == ""
-	})
+// summarize sums the rounds up, plan by plan, with ratios to each run's
+// baseline if there is one.
+func summarize(plans []plan, rounds [][]pairedRun, withBase bool) []summary {
 	sums := make([]summary, len(plans))
 	for i, p := range plans {
 		var perSecond, p50, p99, cpu, loadCPU, logBytes, speed, p99Ratio, cpuRatio []float64
 		for _, round := range rounds {
-			m := round[i]
+			m := round[i].m
 			perSecond = append(perSecond, m.result.perSecond())
 			p50 = append(p50, float64(m.result.quantile(0.5)))
 			p99 = append(p99, float64(m.result.quantile(0.99)))
@@ -47,8 +45,8 @@ func summarize(plans []plan, rounds [][]measurement) []summary {
 				loadCPU = append(loadCPU, float64(m.loadCPU)/float64(max(m.result.total, 1)))
 			}
 			logBytes = append(logBytes, float64(m.logBytes)/float64(max(m.result.total, 1)))
-			if base >= 0 {
-				b := round[base]
+			if withBase {
+				b := round[i].base
 				speed = append(speed, m.result.perSecond()/b.result.perSecond())
 				p99Ratio = append(p99Ratio, float64(m.result.quantile(0.99))/float64(b.result.quantile(0.99)))
 				if m.cpuPerRequest() > 0 {

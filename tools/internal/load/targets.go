@@ -25,7 +25,7 @@ func writeTargets(w io.Writer, sums []summary) {
 		fmt.Fprintln(w, "Targets: not checked, step 1 was not measured.")
 		return
 	}
-	fmt.Fprintln(w, "Targets (HTTP, medians of the ratios to step 1 in this run; in brackets, the ratio of processor time per request):")
+	fmt.Fprintln(w, "Targets (HTTP, medians of the ratios to the run of step 1 just before each; in brackets, the ratio of processor time per request):")
 	check := func(what string, got, want float64, atMost bool, cpu stat) {
 		got = math.Round(got*100) / 100 // as printed
 		ok, op := got >= want, "≥"
