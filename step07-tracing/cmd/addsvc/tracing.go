@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	stdlog "log"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter"
-	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 	"golang.org/x/time/rate"
 )
 
@@ -29,7 +27,7 @@ const (
 
 // newTracer returns the service's tracer and the reporter that sends its
 // spans: with a zipkinURL (such as http://127.0.0.1:9411/api/v2/spans) to
-// that Zipkin-compatible collector, in batches, with the collector's
+// that Zipkin-compatible collector, in batches (see batchReporter), with the collector's
 // failures logged to counted (a logger that counts them); without one, to
 // logger itself, one line a span, up to spanLogBudget a second (see
 // logReporter). Close the reporter before exiting, so that the last spans
@@ -53,19 +51,8 @@ func newTracer(zipkinURL string, sampleRate float64, logger, counted log.Logger)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, nil, fmt.Errorf("zipkin URL %q: want http://host:port/api/v2/spans", zipkinURL)
 		}
-		// go-kit/log's adapter turns the reporter's standard-library log
-		// lines into logfmt lines of the service's logger. Deliberately with
-		// Lshortfile: the adapter reads "file:line: " at the start of a line
-		// as the source, and without one it would take the collector's
-		// "host:port" in the message for it.
-		stdlogger := stdlog.New(log.NewStdlibAdapter(counted, log.FileKey("source")), "", stdlog.Lshortfile)
-		rep = closeWithin{closeTimeout, zipkinhttp.NewReporter(zipkinURL,
-			zipkinhttp.Logger(stdlogger),
-			zipkinhttp.Timeout(sendTimeout),
-			zipkinhttp.Client(&http.Client{Timeout: sendTimeout}),
-			zipkinhttp.MaxBacklog(maxBacklog),
-			zipkinhttp.Serializer(spanJSON{}), // zipkin-go's JSON, for less
-		)}
+		rep = closeWithin{closeTimeout, newBatchReporter(zipkinURL, &http.Client{Timeout: sendTimeout}, spanJSON{}, counted,
+			batchSize, batchInterval, maxBacklog)}
 	}
 	// The program's name only: a service listens on more than one port.
 	local, err := zipkin.NewEndpoint("addsvc", "")
