@@ -48,17 +48,18 @@ func newCountingLogger(next log.Logger, period time.Duration) *countingLogger {
 // Log counts a line of the kind that keyvals make, and writes it with its
 // count if none of the kind was written in the last period.
 func (c *countingLogger) Log(keyvals ...any) error {
-	key := fmt.Sprint(keyvals...)
+	var buf [256]byte
+	key := kindKey(buf[:0], keyvals)
 	now := time.Now()
 	c.mu.Lock()
-	k, ok := c.kinds[key]
+	k, ok := c.kinds[string(key)] // no copy of key to look it up
 	if !ok && len(c.kinds) >= maxKinds {
-		key, keyvals = otherKinds, []any{"msg", "lines of other kinds"}
-		k, ok = c.kinds[key]
+		key, keyvals = []byte(otherKinds), []any{"msg", "lines of other kinds"}
+		k, ok = c.kinds[otherKinds]
 	}
 	if !ok {
 		k = &lineKind{keyvals: keyvals}
-		c.kinds[key] = k
+		c.kinds[string(key)] = k
 	}
 	k.count++
 	if due := k.written.Add(c.period); now.Before(due) {
@@ -71,6 +72,21 @@ func (c *countingLogger) Log(keyvals ...any) error {
 	line := c.takeLocked(k, now)
 	c.mu.Unlock()
 	return c.next.Log(line...)
+}
+
+// kindKey appends the key of the kind of line that keyvals make to buf: their
+// strings, each ended by a byte that no line holds (0x1f), when they are all
+// strings, as the lines counted in floods are; or else, after a byte that
+// tells the two apart (0x1e), what fmt.Sprint makes of them.
+func kindKey(buf []byte, keyvals []any) []byte {
+	for _, kv := range keyvals {
+		s, ok := kv.(string)
+		if !ok {
+			return fmt.Append(append(buf[:0], 0x1e), keyvals...)
+		}
+		buf = append(append(buf, s...), 0x1f)
+	}
+	return buf
 }
 
 // takeLocked returns the line that reports the count of k, and starts k's

@@ -111,3 +111,14 @@ func TestCountingLoggerIsSafeForConcurrentUse(t *testing.T) {
 	}
 	assert.Equal(t, 4000, total, "every line counted once")
 }
+
+// BenchmarkCountingLogger counts a line of a kind already written, as in a
+// flood of refusals: the line is counted, not written.
+func BenchmarkCountingLogger(b *testing.B) {
+	c := newCountingLogger(log.NewNopLogger(), time.Hour)
+	defer c.Flush()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Log("transport", "HTTP", "err", "rate limit exceeded")
+	}
+}

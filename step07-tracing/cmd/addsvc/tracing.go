@@ -42,9 +42,10 @@ func newTracer(zipkinURL string, sampleRate float64, logger, counted log.Logger)
 		return nil, nil, err
 	}
 	var rep reporter.Reporter = logReporter{
-		logger:  logger,
-		budget:  rate.NewLimiter(spanLogBudget, spanLogBudget),
-		dropped: counted,
+		logger:      logger,
+		budget:      rate.NewLimiter(spanLogBudget, spanLogBudget),
+		dropped:     counted,
+		droppedLine: []any{"msg", "spans not logged: over " + strconv.Itoa(spanLogBudget) + " a second"},
 	}
 	if zipkinURL != "" {
 		u, err := url.Parse(zipkinURL)
@@ -120,9 +121,10 @@ func (r closeWithin) Close() error {
 // one logfmt line each, so that traces can be seen with no collector. It
 // writes at most its budget of spans, and counts the others to dropped.
 type logReporter struct {
-	logger  log.Logger
-	budget  *rate.Limiter
-	dropped log.Logger
+	logger      log.Logger
+	budget      *rate.Limiter
+	dropped     log.Logger
+	droppedLine []any // what dropped is told of each span not logged
 }
 
 var _ reporter.Reporter = logReporter{}
@@ -130,7 +132,7 @@ var _ reporter.Reporter = logReporter{}
 // Send logs the span s, if the budget allows.
 func (r logReporter) Send(s model.SpanModel) {
 	if !r.budget.Allow() {
-		r.dropped.Log("msg", "spans not logged: over "+strconv.Itoa(spanLogBudget)+" a second")
+		r.dropped.Log(r.droppedLine...)
 		return
 	}
 	keyvals := []any{"span", s.Name}
