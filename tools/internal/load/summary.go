@@ -35,8 +35,8 @@ func summarize(plans []plan, rounds [][]pairedRun, withBase bool) []summary {
 	sums := make([]summary, len(plans))
 	for i, p := range plans {
 		var perSecond, p50, p99, cpu, loadCPU, logBytes, speed, p99Ratio, cpuRatio []float64
-		for _, round := range rounds {
-			m := round[i].m
+		for _, run := range runsOf(rounds, i, withBase && p.isBaseline()) {
+			m := run.m
 			perSecond = append(perSecond, m.result.perSecond())
 			p50 = append(p50, float64(m.result.quantile(0.5)))
 			p99 = append(p99, float64(m.result.quantile(0.99)))
@@ -46,7 +46,7 @@ func summarize(plans []plan, rounds [][]pairedRun, withBase bool) []summary {
 			}
 			logBytes = append(logBytes, float64(m.logBytes)/float64(max(m.result.total, 1)))
 			if withBase {
-				b := round[i].base
+				b := run.base
 				speed = append(speed, m.result.perSecond()/b.result.perSecond())
 				p99Ratio = append(p99Ratio, float64(m.result.quantile(0.99))/float64(b.result.quantile(0.99)))
 				if m.cpuPerRequest() > 0 {
@@ -61,6 +61,22 @@ func summarize(plans []plan, rounds [][]pairedRun, withBase bool) []summary {
 		}
 	}
 	return sums
+}
+
+// runsOf returns plan i's runs, one a round; for the baseline, every run of
+// it, the ones made before each other plan included, each its own base.
+func runsOf(rounds [][]pairedRun, i int, baseline bool) []pairedRun {
+	var runs []pairedRun
+	for _, round := range rounds {
+		if !baseline {
+			runs = append(runs, round[i])
+			continue
+		}
+		for _, run := range round { // its own run is the base of itself
+			runs = append(runs, pairedRun{base: run.base, m: run.base})
+		}
+	}
+	return runs
 }
 
 // loadTable lays the summaries out, with the range of each ratio when there
