@@ -108,6 +108,43 @@ func TestLogfmtLoggerRefusesWhatGoKitsRefuses(t *testing.T) {
 	}
 }
 
+// TestLogfmtLoggerCallsAMarshalerOnce: a marshaler whose text changes from
+// call to call, or that panics once, comes out as go-kit's logger writes it,
+// which calls it once.
+func TestLogfmtLoggerCallsAMarshalerOnce(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		texts []string // "panic" panics
+	}{
+		{"quoted, then plain", []string{"a b", "x"}},
+		{"plain, then quoted", []string{"x", "a b"}},
+		{"panics once", []string{"panic", "ok"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var theirs, ours countingBuffer
+			theirsErr := log.NewLogfmtLogger(&theirs).Log("f", &changingText{texts: c.texts})
+			oursErr := newLogfmtLogger(&ours).Log("f", &changingText{texts: c.texts})
+			assert.Equal(t, theirsErr, oursErr)
+			assert.Equal(t, theirs.String(), ours.String())
+		})
+	}
+}
+
+// changingText marshals to its next text each time.
+type changingText struct {
+	texts []string
+	calls int
+}
+
+func (c *changingText) MarshalText() ([]byte, error) {
+	text := c.texts[min(c.calls, len(c.texts)-1)]
+	c.calls++
+	if text == "panic" {
+		panic("once")
+	}
+	return []byte(text), nil
+}
+
 // TestLogfmtLoggerReturnsTheWritersError: a failed write is the caller's to
 // see, as with go-kit's logger.
 func TestLogfmtLoggerReturnsTheWritersError(t *testing.T) {

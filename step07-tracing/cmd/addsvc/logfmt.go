@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"io"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -20,21 +21,23 @@ import (
 // formats integers with fmt.Sprint after a look at their type through
 // reflect. This one appends the pairs that the service logs on every
 // request straight to one buffer: keys and values of type string that need
-// no quotes, integers, booleans, nil, time.Duration, and text marshalers
-// (the timestamp). It hands every other pair to go-logfmt, which writes it
-// as go-kit's logger does: values to quote, errors, floats, keys to clean up
-// or skip, panics.
+// no quotes, integers, booleans, nil, time.Duration, and go-kit's
+// timestamps. It hands every other pair to go-logfmt, which writes it as
+// go-kit's logger does: values to quote, errors, floats, other marshalers,
+// keys to clean up or skip, panics.
 type logfmtLogger struct {
 	w     io.Writer
 	lines sync.Pool // of *logfmtLine
 }
 
 // logfmtLine is one line being written: buf holds it, and go-logfmt's enc
-// writes the pairs it is handed to slow.
+// writes the pairs it is handed to slow. timestamp is the type of go-kit's
+// timestamps (log.DefaultTimestampUTC's values).
 type logfmtLine struct {
-	buf  []byte
-	slow bytes.Buffer
-	enc  *logfmt.Encoder
+	buf       []byte
+	slow      bytes.Buffer
+	enc       *logfmt.Encoder
+	timestamp reflect.Type
 }
 
 // newLogfmtLogger returns a logger that writes logfmt lines to w, one Write
@@ -42,8 +45,9 @@ type logfmtLine struct {
 // if the logger is.
 func newLogfmtLogger(w io.Writer) log.Logger {
 	l := &logfmtLogger{w: w}
+	timestamp := reflect.TypeOf(log.DefaultTimestampUTC())
 	l.lines.New = func() any {
-		line := &logfmtLine{buf: make([]byte, 0, 256)}
+		line := &logfmtLine{buf: make([]byte, 0, 256), timestamp: timestamp}
 		line.enc = logfmt.NewEncoder(&line.slow)
 		return line
 	}
@@ -127,13 +131,14 @@ func (line *logfmtLine) appendValue(v any) bool {
 	case time.Duration:
 		line.buf = append(line.buf, v.String()...) // never quoted: digits, a dot, units
 	case encoding.TextMarshaler:
-		text, ok := marshalText(v)
-		if !ok {
+		// go-kit's timestamps only: one is on every line, and their text
+		// can't fail. go-logfmt calls any other marshaler itself, once.
+		if reflect.TypeOf(v) != line.timestamp {
 			return false
 		}
-		if text == nil {
-			line.buf = append(line.buf, "null"...)
-			break
+		text, err := v.MarshalText()
+		if err != nil {
+			return false
 		}
 		for _, r := range string(text) { // no copy: a range over a conversion
 			if !plainRune(r) {
@@ -145,18 +150,6 @@ func (line *logfmtLine) appendValue(v any) bool {
 		return false
 	}
 	return true
-}
-
-// marshalText returns v's text, and false if v.MarshalText failed or
-// panicked: go-logfmt then calls it again, and writes what it writes then.
-func marshalText(v encoding.TextMarshaler) (text []byte, ok bool) {
-	defer func() {
-		if recover() != nil {
-			text, ok = nil, false
-		}
-	}()
-	text, err := v.MarshalText()
-	return text, err == nil
 }
 
 // plain reports whether go-logfmt writes s as it is, both as a key and as a

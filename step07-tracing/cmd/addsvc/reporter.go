@@ -19,7 +19,8 @@ import (
 // once it holds batchSize spans, or every batchInterval; a batch that can't
 // be sent is kept and sent again with the next, up to maxBacklog spans, the
 // oldest dropped first; a batch that the collector refuses is dropped. Its
-// failures go to a logger.
+// failures go to a logger. While a batch is on its way, up to maxBacklog more
+// spans wait: it holds at most twice maxBacklog.
 //
 // It differs in two ways. How a span comes in: zipkin-go's reporter hands
 // each one to its own goroutine over an unbuffered channel, a switch between
@@ -106,7 +107,8 @@ func (r *batchReporter) trimLocked() int {
 	if over <= 0 {
 		return 0
 	}
-	r.batch = append(r.batch[:0], r.batch[over:]...)
+	clear(r.batch[:over]) // so that the garbage collector can take them
+	r.batch = r.batch[over:]
 	return over
 }
 

@@ -101,8 +101,8 @@ func TestBatchReporterSendsAFullBatchAtOnce(t *testing.T) {
 	c := newSpanCollector(t, true, 0)
 	r := newBatchReporter(c.url(), c.Client(), spanJSON{}, log.NewNopLogger(), 10, time.Hour, 100)
 	sendSpans(r, "s", 25)
-	require.Eventually(t, func() bool { got, _ := c.received(); return len(got) >= 20 }, 5*time.Second, time.Millisecond,
-		"two full batches are sent without waiting for the interval")
+	require.Eventually(t, func() bool { got, _ := c.received(); return len(got) >= 10 }, 5*time.Second, time.Millisecond,
+		"a full batch is sent without waiting for the interval")
 	require.NoError(t, r.Close())
 	got, batches := c.received()
 	assert.Equal(t, names("s", 0, 25), got, "every span, once, in order")
@@ -207,6 +207,10 @@ func TestBatchReporterClose(t *testing.T) {
 	require.NoError(t, r2.Close())
 	got, _ := c2.received()
 	assert.Equal(t, names("s", 0, 3), got, "the last spans are sent on Close")
+	sendSpans(r2, "late", 1)
+	r2.mu.Lock()
+	assert.Empty(t, r2.batch, "a span sent after Close is dropped, not kept")
+	r2.mu.Unlock()
 }
 
 // TestBatchReporterTakesSpansFromManyGoroutines sends from 8 goroutines at

@@ -16,8 +16,8 @@ import (
 
 // The reporter's bounds: whatever the collector does (refuse connections,
 // answer 500, answer slowly, or never), the service keeps at most
-// maxBacklog spans, logs its failures as counts, and exits within
-// closeTimeout of its last call.
+// maxBacklog spans waiting (and at most as many on their way), logs its
+// failures as counts, and exits within closeTimeout of its last call.
 const (
 	sendTimeout   = time.Second // for one batch to reach the collector and be answered
 	maxBacklog    = 10000       // spans kept while the collector is slow or fails; the oldest go first
