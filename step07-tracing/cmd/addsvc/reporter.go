@@ -59,8 +59,8 @@ const (
 
 // newBatchReporter returns a reporter that sends spans to the collector at
 // url with client, in batches of size spans or every interval, keeps at most
-// maxBacklog spans, and logs its failures to logger. Close it to send the
-// last spans.
+// maxBacklog spans waiting, and logs its failures to logger. Close it to send
+// the last spans.
 func newBatchReporter(url string, client *http.Client, serializer reporter.SpanSerializer, logger log.Logger, size int, interval time.Duration, maxBacklog int) *batchReporter {
 	r := &batchReporter{
 		url:        url,
