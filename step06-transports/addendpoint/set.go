@@ -112,12 +112,10 @@ func (s Set) Concat(ctx context.Context, a, b string) (string, error) {
 // New returns the endpoints of svc, each wrapped in its endpoint
 // middlewares. A request passes them from the outside in:
 //
-//  1. RefuseDone: refuses a call whose context is already done, unrun;
-//  2. instrumenting: observes the duration in addsvc_request_duration_seconds;
-//  3. logging: logs the error, if any, and how long the call took, but not
-//     the refusals of 4 and 5, which the transports count;
-//  4. rate limiter: answers ratelimit.ErrLimited over the limit;
-//  5. circuit breaker: answers gobreaker.ErrOpenState while open.
+//  1. instrumenting: observes the duration in addsvc_request_duration_seconds;
+//  2. logging: logs the error, if any, and how long the call took;
+//  3. rate limiter: answers ratelimit.ErrLimited over the limit;
+//  4. circuit breaker: answers gobreaker.ErrOpenState while open.
 //
 // The limiter sits outside the breaker, so that requests refused for the
 // rate never count as failures; broken business rules travel inside the
@@ -136,6 +134,5 @@ func protect(method string, e endpoint.Endpoint, logger log.Logger, duration met
 	e = RateLimiter(limits)(e)
 	e = LoggingMiddleware(log.With(logger, "method", method))(e)
 	e = InstrumentingMiddleware(duration.With("method", method))(e)
-	e = RefuseDone(e)
 	return e
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gokit-workshop/workshop/step06-transports/addendpoint"
 	"github.com/gokit-workshop/workshop/step06-transports/addservice"
 	"github.com/gokit-workshop/workshop/step06-transports/addtransport"
+	"github.com/gokit-workshop/workshop/step06-transports/pb"
 )
 
 // response is what a test reads back from one HTTP call.
@@ -70,8 +71,7 @@ func errorMessage(t *testing.T, got response) string {
 }
 
 // servers serves the endpoints of svc over real HTTP and real gRPC on
-// loopback, and returns both addresses. The gRPC server has the codec and
-// the registration that cmd/addsvc gives it, and opts.
+// loopback, and returns both addresses. The gRPC server has opts.
 func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, opts ...grpc.ServerOption) (httpAddr, grpcAddr string) {
 	t.Helper()
 	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), limits)
@@ -81,8 +81,8 @@ func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, op
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	grpcServer := grpc.NewServer(append(opts, grpc.ForceServerCodecV2(addtransport.Codec{}))...)
-	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.NewNopLogger()))
+	grpcServer := grpc.NewServer(opts...)
+	pb.RegisterAddServer(grpcServer, addtransport.NewGRPCServer(endpoints, log.NewNopLogger()))
 	served := make(chan struct{})
 	go func() {
 		defer close(served)

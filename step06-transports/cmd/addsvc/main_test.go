@@ -109,7 +109,8 @@ func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	const perTransport = 3
 	svc := blockingService{entered: make(chan struct{}, 2*perTransport), release: make(chan struct{})}
 	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), addendpoint.Limits{Rate: rate.Inf})
-	httpServer, grpcServer := newServers(endpoints, newMetrics(), log.NewNopLogger(), testLimits)
+	httpServer := newHTTPServer(endpoints, newMetrics().reg, log.NewNopLogger())
+	grpcServer := newGRPCServer(endpoints, log.NewNopLogger())
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -120,7 +121,7 @@ func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	defer stop()
 	served := make(chan error, 1)
 	go func() {
-		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, testLimits.shutdownTimeout)
+		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, shutdownTimeout)
 	}()
 
 	conn, err := grpc.NewClient(grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -186,9 +187,8 @@ func TestServeCutsOffWhatIsStillInFlightAfterItsTimeout(t *testing.T) {
 	svc := blockingService{entered: make(chan struct{}, 2), release: make(chan struct{})}
 	defer close(svc.release) // the service's calls end with the test
 	endpoints := addendpoint.New(svc, log.NewNopLogger(), discard.NewHistogram(), addendpoint.Limits{Rate: rate.Inf})
-	limits := testLimits
-	limits.shutdownTimeout = 200 * time.Millisecond
-	httpServer, grpcServer := newServers(endpoints, newMetrics(), log.NewNopLogger(), limits)
+	httpServer := newHTTPServer(endpoints, newMetrics().reg, log.NewNopLogger())
+	grpcServer := newGRPCServer(endpoints, log.NewNopLogger())
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -197,7 +197,7 @@ func TestServeCutsOffWhatIsStillInFlightAfterItsTimeout(t *testing.T) {
 	defer stop()
 	served := make(chan error, 1)
 	go func() {
-		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, limits.shutdownTimeout)
+		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, 200*time.Millisecond)
 	}()
 
 	answers := make(chan error, 2)
