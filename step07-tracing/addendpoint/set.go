@@ -114,13 +114,11 @@ func (s Set) Concat(ctx context.Context, a, b string) (string, error) {
 // New returns the endpoints of svc, each wrapped in its endpoint
 // middlewares. A request passes them from the outside in:
 //
-//  1. RefuseDone: refuses a call whose context is already done, unrun;
-//  2. tracing: a span around the rest, tagged with the error if any;
-//  3. instrumenting: observes the duration in addsvc_request_duration_seconds;
-//  4. logging: logs the error, if any, and how long the call took, but not
-//     the refusals of 5 and 6, which the transports count;
-//  5. rate limiter: answers ratelimit.ErrLimited over the limit;
-//  6. circuit breaker: answers gobreaker.ErrOpenState while open.
+//  1. tracing: a span around the rest, tagged with the error if any;
+//  2. instrumenting: observes the duration in addsvc_request_duration_seconds;
+//  3. logging: logs the error, if any, and how long the call took;
+//  4. rate limiter: answers ratelimit.ErrLimited over the limit;
+//  5. circuit breaker: answers gobreaker.ErrOpenState while open.
 //
 // The limiter sits outside the breaker, so that requests refused for the
 // rate never count as failures; broken business rules travel inside the
@@ -140,6 +138,5 @@ func protect(method string, e endpoint.Endpoint, logger log.Logger, duration met
 	e = LoggingMiddleware(log.With(logger, "method", method))(e)
 	e = InstrumentingMiddleware(duration.With("method", method))(e)
 	e = TracingMiddleware(tracer, method)(e)
-	e = RefuseDone(e)
 	return e
 }

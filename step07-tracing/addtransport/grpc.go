@@ -71,14 +71,8 @@ func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
 	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
 }
 
-// decodeGRPCConcatRequest refuses strings that are not UTF-8 as the HTTP
-// transport does, with the same message (see checkUTF8). Codec lets them
-// through to here.
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.ConcatRequest)
-	if err := checkUTF8("a", req.A, "b", req.B); err != nil {
-		return nil, decodeError{err}
-	}
 	return addendpoint.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
@@ -102,16 +96,11 @@ func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
 
 // grpcStatus is the gRPC status of an error: InvalidArgument for a broken
 // business rule or a request that can't be decoded, ResourceExhausted over
-// the rate limit, Unavailable while the circuit breaker is open, Canceled or
-// DeadlineExceeded when the call's context ended before it ran, and
+// the rate limit, Unavailable while the circuit breaker is open, and
 // Internal for anything else.
 func grpcStatus(err error) error {
 	code := codes.Internal
 	switch {
-	case errors.Is(err, context.Canceled):
-		code = codes.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		code = codes.DeadlineExceeded
 	case addservice.IsBusinessError(err), errors.As(err, &decodeError{}):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):

@@ -76,16 +76,6 @@ func startRun(t *testing.T, args ...string) *running {
 	return start(t, func(ctx context.Context, stderr io.Writer) error { return run(ctx, args, stderr) })
 }
 
-// startConfig is startRun with a config of the command line's args, changed
-// by change.
-func startConfig(t *testing.T, change func(*config), args ...string) *running {
-	t.Helper()
-	cfg, err := parseFlags(append([]string{"-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0"}, args...), io.Discard)
-	require.NoError(t, err)
-	change(&cfg)
-	return start(t, func(ctx context.Context, stderr io.Writer) error { return runConfig(ctx, cfg, stderr) })
-}
-
 // start calls runFunc in a goroutine and returns once it listens, or has
 // returned.
 func start(t *testing.T, runFunc func(context.Context, io.Writer) error) *running {
