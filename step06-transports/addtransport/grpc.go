@@ -91,14 +91,13 @@ func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
 }
 
 // grpcStatus is the gRPC status of an error: InvalidArgument for a broken
-// business rule or a request that can't be decoded, ResourceExhausted over
-// the rate limit, Unavailable while the circuit breaker is open, and
-// Internal for anything else.
+// business rule, ResourceExhausted over the rate limit, Unavailable while
+// the circuit breaker is open, and Internal for anything else.
 func grpcStatus(err error) error {
 	// exercise 6.2 begin
 	code := codes.Internal
 	switch {
-	case addservice.IsBusinessError(err), errors.As(err, &decodeError{}):
+	case addservice.IsBusinessError(err):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):
 		code = codes.ResourceExhausted

@@ -15,8 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -138,13 +136,13 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, timeout time.D
 		}
 		v, err := svc.Sum(ctx, x, y)
 		if err != nil {
-			return wrongPort(err, useGRPC, httpAddr)
+			return wrongPort(err, useGRPC)
 		}
 		fmt.Fprintln(stdout, v)
 	case "concat":
 		v, err := svc.Concat(ctx, a, b)
 		if err != nil {
-			return wrongPort(err, useGRPC, httpAddr)
+			return wrongPort(err, useGRPC)
 		}
 		fmt.Fprintln(stdout, v)
 	}
@@ -182,36 +180,13 @@ func parseInt(s string) (int, error) {
 
 // wrongPort adds a hint to the error of a call made over one transport to
 // the port of the other: a gRPC client reading an HTTP/1 answer, or an HTTP
-// client at an address whose server speaks HTTP/2 first, as gRPC servers do.
-func wrongPort(err error, useGRPC bool, addr string) error {
-	var transportErr *url.Error // the HTTP client's own: no answer was read
+// client reading the HTTP/2 frame that a gRPC server greets it with.
+func wrongPort(err error, useGRPC bool) error {
 	switch {
 	case useGRPC && strings.Contains(err.Error(), "looked like an HTTP/1.1 header"):
 		return fmt.Errorf("%w\n(this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)", err)
-	case !useGRPC && errors.As(err, &transportErr) && speaksHTTP2First(addr):
+	case !useGRPC && strings.Contains(err.Error(), "malformed HTTP response"):
 		return fmt.Errorf("%w\n(this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)", err)
 	}
 	return err
-}
-
-// speaksHTTP2First tells whether the server at addr (host:port, or an
-// http:// URL) greets a new connection with an HTTP/2 SETTINGS frame, as a
-// gRPC server does; an HTTP/1 server waits for the request.
-func speaksHTTP2First(addr string) bool {
-	if u, err := url.Parse(addr); err == nil && u.Host != "" {
-		addr = u.Host
-	}
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	if err := conn.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
-		return false
-	}
-	var header [9]byte // an HTTP/2 frame header
-	if _, err := io.ReadFull(conn, header[:]); err != nil {
-		return false
-	}
-	return header[3] == 0x4 // the frame type of SETTINGS
 }

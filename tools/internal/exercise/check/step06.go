@@ -464,17 +464,5 @@ func step06ClientErrors() []Case {
 			},
 		)
 	}
-	return append(cases, Case{
-		Name: "over gRPC, a message too large is no rate limit: addcli concat with a 20,000-byte string exits 1 with grpc-go's ResourceExhausted as it came",
-		Run: func(ctx context.Context, env *Env) error {
-			s, err := env.Start(ctx, Options{GRPC: true})
-			if err != nil {
-				return err
-			}
-			big := addcliRun{args: []string{"concat", strings.Repeat("x", 20000), "y"},
-				stderr: "addcli: rpc error: code = ResourceExhausted desc = grpc: received message larger than max (20007 vs. 16384)"}
-			return big.run(ctx, env, "-grpc-addr", s.GRPCAddr,
-				"ResourceExhausted is the rate limit only with ratelimit.ErrLimited's message; grpc-go answers it for a message over the server's size limit too, and that error passes as it came")
-		},
-	})
+	return cases
 }

@@ -7,7 +7,6 @@ package addendpoint
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -56,44 +55,17 @@ func CircuitBreaker(name string) endpoint.Middleware {
 	}))
 }
 
-// RefuseDone is an endpoint middleware that refuses a call whose context is
-// already done, because its caller gave up or its deadline passed, with the
-// context's error. The call is not run: it is not logged, not observed in
-// the histogram, and takes no token from the rate limiter. New puts it
-// outermost.
-func RefuseDone(next endpoint.Endpoint) endpoint.Endpoint {
-	return func(ctx context.Context, request any) (any, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return next(ctx, request)
-	}
-}
-
 // LoggingMiddleware logs every call of the endpoint: its error, if any (see
-// callError), and how long it took. It leaves out the calls that the rate
-// limiter or the circuit breaker refuses (see refused): they can come by the
-// thousand a second, and the transports' error handler, to which the
-// refusal goes on, logs them as counts.
+// callError), and how long it took.
 func LoggingMiddleware(logger log.Logger) endpoint.Middleware {
 	return func(next endpoint.Endpoint) endpoint.Endpoint {
 		return func(ctx context.Context, request any) (response any, err error) {
 			defer func(begin time.Time) {
-				if !refused(err) {
-					logger.Log("err", callError(response, err), "took", time.Since(begin))
-				}
+				logger.Log("err", callError(response, err), "took", time.Since(begin))
 			}(time.Now())
 			return next(ctx, request)
 		}
 	}
-}
-
-// refused tells an endpoint's refusal, by the rate limiter or the circuit
-// breaker, from its other errors.
-func refused(err error) bool {
-	return errors.Is(err, ratelimit.ErrLimited) ||
-		errors.Is(err, gobreaker.ErrOpenState) ||
-		errors.Is(err, gobreaker.ErrTooManyRequests)
 }
 
 // InstrumentingMiddleware observes the duration of every call of the
