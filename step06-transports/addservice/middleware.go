@@ -12,6 +12,12 @@ import (
 // compose: LoggingMiddleware(logger)(NewBasicService()) is a Service too.
 type Middleware func(Service) Service
 
+// The middlewares are Services themselves, so that they nest.
+var (
+	_ Service = loggingMiddleware{}
+	_ Service = instrumentingMiddleware{}
+)
+
 // LoggingMiddleware returns a middleware that logs every call with its
 // method, arguments, result, error and duration (slides 60–62).
 func LoggingMiddleware(logger log.Logger) Middleware {
