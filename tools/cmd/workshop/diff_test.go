@@ -172,3 +172,34 @@ func TestExerciseMarkersAreLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffShowsAMoveThatKeepsAThirdAsARename is step 4's case: the
+// transport of addsvc/transport_http.go moves to addtransport/http.go and
+// most of it is rewritten; a third of it stays, and diff pairs the two.
+func TestDiffShowsAMoveThatKeepsAThirdAsARename(t *testing.T) {
+	t.Setenv("ALL", "")
+	var kept, before, after strings.Builder
+	for i := range 20 {
+		kept.WriteString("// kept " + strings.Repeat("k", i) + "\n")
+	}
+	for i := range 30 {
+		before.WriteString("// before " + strings.Repeat("b", i) + "\n")
+		after.WriteString("// after " + strings.Repeat("a", i) + "\n")
+	}
+	files := map[string]string{
+		"go.work":                           "go 1.26.0\n",
+		"step01-naive/go.mod":               "module example.com/w/step01-naive\n",
+		"step01-naive/addsvc/transport.go":  "package addsvc\n" + kept.String() + before.String(),
+		"step02-moved/go.mod":               "module example.com/w/step02-moved\n",
+		"step02-moved/addtransport/http.go": "package addtransport\n" + kept.String() + after.String(),
+	}
+	w, out, errOut := fakeRepo(t, files)
+	if err := runDiff(context.Background(), w, []string{"1", "2"}); err != nil {
+		t.Fatalf("diff 1 2: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"rename from step01-naive/addsvc/transport.go", "rename to step02-moved/addtransport/http.go"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("diff 1 2 lacks %q:\n%s", want, out)
+		}
+	}
+}
