@@ -1,0 +1,101 @@
+package addservice
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-kit/kit/metrics"
+	"github.com/go-kit/log"
+)
+
+// Middleware decorates a Service with one concern (slide 59). Middlewares
+// compose: LoggingMiddleware(logger)(NewBasicService()) is a Service too.
+type Middleware func(Service) Service
+
+// The middlewares are Services themselves, so that they nest.
+var (
+	_ Service = loggingMiddleware{}
+	_ Service = instrumentingMiddleware{}
+)
+
+// LoggingMiddleware returns a middleware that logs every call with its
+// method, arguments, result, error and duration (slides 60–62). A string
+// longer than maxLoggedBytes is cut, with its length (see clip): the caller
+// chooses how long its strings are, and a log line must stay short whatever
+// it sends.
+func LoggingMiddleware(logger log.Logger) Middleware {
+	return func(next Service) Service {
+		return loggingMiddleware{logger: logger, next: next}
+	}
+}
+
+type loggingMiddleware struct {
+	logger log.Logger
+	next   Service
+}
+
+func (mw loggingMiddleware) Sum(ctx context.Context, a, b int) (v int, err error) {
+	defer func(begin time.Time) {
+		mw.logger.Log("method", "Sum", "a", a, "b", b, "v", v, "err", err, "took", time.Since(begin))
+	}(time.Now())
+	return mw.next.Sum(ctx, a, b)
+}
+
+func (mw loggingMiddleware) Concat(ctx context.Context, a, b string) (v string, err error) {
+	defer func(begin time.Time) {
+		mw.logger.Log("method", "Concat", "a", clip(a), "b", clip(b), "v", clip(v), "err", err, "took", time.Since(begin))
+	}(time.Now())
+	return mw.next.Concat(ctx, a, b)
+}
+
+// maxLoggedBytes is the most of a string that the logging middleware writes.
+const maxLoggedBytes = 32
+
+// clip returns s whole if it is at most maxLoggedBytes long, or else its
+// start, cut between two characters, and its length: "aaaa…(1048576 bytes)".
+func clip(s string) string {
+	if len(s) <= maxLoggedBytes {
+		return s
+	}
+	cut := maxLoggedBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
+// InstrumentingMiddleware returns a middleware that counts the business
+// work done (slides 64–66, 86): ints counts the integers summed (two per
+// successful Sum) and chars the characters of every concatenation, counted
+// as slide 86 counts them, with len: in bytes, the unit of the 10-byte rule.
+//
+// Slide 66 adds the sum itself to the counter; a Prometheus counter can only
+// go up, and a negative sum would make it panic, so this one counts the
+// integers instead.
+func InstrumentingMiddleware(ints, chars metrics.Counter) Middleware {
+	return func(next Service) Service {
+		return instrumentingMiddleware{ints: ints, chars: chars, next: next}
+	}
+}
+
+type instrumentingMiddleware struct {
+	ints  metrics.Counter
+	chars metrics.Counter
+	next  Service
+}
+
+func (mw instrumentingMiddleware) Sum(ctx context.Context, a, b int) (int, error) {
+	v, err := mw.next.Sum(ctx, a, b)
+	if err == nil {
+		mw.ints.Add(2)
+	}
+	return v, err
+}
+
+func (mw instrumentingMiddleware) Concat(ctx context.Context, a, b string) (string, error) {
+	v, err := mw.next.Concat(ctx, a, b)
+	mw.chars.Add(float64(len(v)))
+	return v, err
+}
