@@ -26,6 +26,7 @@ var layers = []struct {
 	{"addendpoint", "Endpoint"},
 	{"pb", ""}, // the gRPC code generated from addsvc.proto: the wire's types
 	{"addtransport", "Transport"},
+	{"limits", ""}, // step 8's limits: they know no layer, and main wires them
 	{"cmd/addsvc", ""},
 	{"cmd/addcli", ""},
 }

@@ -118,7 +118,9 @@ func RegisterGRPCServer(s *grpc.Server, srv pb.AddServer) {
 // decodeInsideInterceptors wraps a method's generated handler. The handler
 // decodes the request with dec and then calls the interceptors; this one
 // keeps the decoding error, and returns it from the innermost interceptor
-// instead of the call.
+// instead of the call. A call whose context is done before its request is
+// read (one that a limit refused) is not read: its context's error is the
+// decoding error, and the interceptors answer it.
 func decodeInsideInterceptors(handler grpc.MethodHandler) grpc.MethodHandler {
 	return func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
 		if interceptor == nil {
@@ -126,6 +128,10 @@ func decodeInsideInterceptors(handler grpc.MethodHandler) grpc.MethodHandler {
 		}
 		var decodeErr error
 		keep := func(req any) error {
+			if err := ctx.Err(); err != nil {
+				decodeErr = err // over before its request is read, as a refused call is: not read
+				return nil
+			}
 			decodeErr = dec(req)
 			return nil
 		}

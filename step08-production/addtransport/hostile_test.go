@@ -2,9 +2,7 @@ package addtransport_test
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -99,45 +97,6 @@ func TestStringsThatAreNotUTF8AreRefusedAlikeByBothTransports(t *testing.T) {
 	reply, err := invokeRaw(context.Background(), conn, pb.Add_Concat_FullMethodName, concatRequest("日", "本"))
 	require.NoError(t, err)
 	assert.Equal(t, "never", reply.V)
-}
-
-func TestHTTPReadsFewLargeBodiesAtOnce(t *testing.T) {
-	srv := newServer(t)
-	// Callers that send 1 MiB bodies slowly: 8 of them fill the budget.
-	var slow []net.Conn
-	for range addtransport.MaxBodyBytesInFlight / addtransport.MaxBodyBytes {
-		c, err := net.Dial("tcp", srv.Listener.Addr().String())
-		require.NoError(t, err)
-		defer c.Close()
-		_, err = fmt.Fprintf(c, "POST /concat HTTP/1.1\r\nHost: addsvc\r\nContent-Length: %d\r\n\r\n{", addtransport.MaxBodyBytes)
-		require.NoError(t, err)
-		slow = append(slow, c)
-	}
-	large := `{"a":"x","b":"y"}` + strings.Repeat(" ", addtransport.MaxBodyBytes-100)
-	require.Eventually(t, func() bool {
-		resp, err := http.Post(srv.URL+"/concat", "application/json", strings.NewReader(large))
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusServiceUnavailable
-	}, 5*time.Second, 10*time.Millisecond, "a ninth large body is refused")
-
-	// Small bodies, as every valid request is, don't count.
-	got := post(t, srv.URL+"/concat", `{"a":"x","b":"y"}`)
-	assert.Equal(t, http.StatusOK, got.status)
-
-	for _, c := range slow {
-		c.Close()
-	}
-	require.Eventually(t, func() bool {
-		resp, err := http.Post(srv.URL+"/concat", "application/json", strings.NewReader(large))
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 5*time.Second, 10*time.Millisecond, "the budget is given back")
 }
 
 func TestErrorsQuoteAtMostAShortPieceOfTheCaller(t *testing.T) {

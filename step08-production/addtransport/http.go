@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/go-kit/kit/endpoint"
@@ -33,17 +32,6 @@ import (
 // MaxBodyBytes is the largest request body the HTTP transport reads; a
 // larger one answers 413.
 const MaxBodyBytes = 1 << 20
-
-// MaxBodyBytesInFlight is the most of large request bodies that the HTTP
-// transport reads at once, over all its requests: a request that would go
-// over it answers 503 before its body is read. A body is large if it is over
-// smallBodyBytes, as no valid request is; it counts for its Content-Length,
-// or for MaxBodyBytes when it comes without one.
-const MaxBodyBytesInFlight = 8 << 20
-
-// smallBodyBytes is the largest body that MaxBodyBytesInFlight leaves out:
-// what a connection's buffers hold anyway.
-const smallBodyBytes = 4 << 10
 
 // NewHTTPHandler returns the HTTP transport of the endpoints, built from
 // go-kit's transport/http (slide 79): one server per endpoint, each with a
@@ -71,43 +59,7 @@ func NewHTTPHandler(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeHTTPError(w, http.StatusNotFound, "no such path: "+clip(r.URL.Path))
 	})
-	return limitBodies(mux)
-}
-
-// limitBodies answers 503 to a request whose body would take the large
-// bodies being read over MaxBodyBytesInFlight: each may be 1 MiB, and a
-// caller may send many at once.
-func limitBodies(next http.Handler) http.Handler {
-	var (
-		mu       sync.Mutex
-		inFlight int64
-	)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := r.ContentLength
-		switch {
-		case n >= 0 && n <= smallBodyBytes:
-			next.ServeHTTP(w, r)
-			return
-		case n < 0 || n > MaxBodyBytes:
-			n = MaxBodyBytes
-		}
-		mu.Lock()
-		ok := inFlight+n <= MaxBodyBytesInFlight
-		if ok {
-			inFlight += n
-		}
-		mu.Unlock()
-		if !ok {
-			writeHTTPError(w, http.StatusServiceUnavailable, "too many large requests in flight: try again later")
-			return
-		}
-		defer func() {
-			mu.Lock()
-			inFlight -= n
-			mu.Unlock()
-		}()
-		next.ServeHTTP(w, r)
-	})
+	return mux
 }
 
 // postOnly refuses every method but POST, and caps the body at MaxBodyBytes.
@@ -303,9 +255,13 @@ func writeHTTPError(w http.ResponseWriter, status int, msg string) {
 // rule or a body that can't be decoded, 413 for a body over MaxBodyBytes,
 // 429 over the rate limit, 503 while the circuit breaker is open, 499 (as
 // nginx logs it) when the caller went away before its call ran, 504 when the
-// call's deadline passed, and 500 for anything else.
+// call's deadline passed, the status of an error that has one (go-kit's
+// StatusCoder, such as a limit's 503), and 500 for anything else.
 func errorStatus(err error) int {
-	var tooLarge *http.MaxBytesError
+	var (
+		tooLarge *http.MaxBytesError
+		coder    httptransport.StatusCoder
+	)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return statusClientClosedRequest
@@ -313,6 +269,8 @@ func errorStatus(err error) int {
 		return http.StatusGatewayTimeout
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &coder):
+		return coder.StatusCode()
 	case errors.As(err, &decodeError{}), addservice.IsBusinessError(err):
 		return http.StatusBadRequest
 	case errors.Is(err, ratelimit.ErrLimited):

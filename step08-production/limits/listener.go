@@ -1,4 +1,4 @@
-package main
+package limits
 
 import (
 	"net"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// roomListener is a net.Listener that keeps at most max connections open.
+// RoomListener is a net.Listener that keeps at most max connections open.
 // When it is full, a new connection is still accepted, and another is
 // closed to make room for it: of the host that holds the most connections,
 // the one that has been quiet longest (no bytes read from it). A host that
@@ -19,7 +19,7 @@ import (
 // golang.org/x/net/netutil's LimitListener bounds connections too, but a
 // new connection waits there until one closes, which an idle flood makes
 // last up to the idle timeout.
-type roomListener struct {
+type RoomListener struct {
 	net.Listener
 	max     int
 	evicted func() // called for each connection closed to make room
@@ -29,10 +29,10 @@ type roomListener struct {
 	byHost map[string]int // open connections by the host they come from
 }
 
-// newRoomListener returns ln, keeping at most max connections open; it
+// NewRoomListener returns ln, keeping at most max connections open; it
 // calls evicted each time it closes one to make room.
-func newRoomListener(ln net.Listener, max int, evicted func()) *roomListener {
-	return &roomListener{
+func NewRoomListener(ln net.Listener, max int, evicted func()) *RoomListener {
+	return &RoomListener{
 		Listener: ln, max: max, evicted: evicted,
 		conns: make(map[*trackedConn]struct{}, max), byHost: map[string]int{},
 	}
@@ -40,12 +40,12 @@ func newRoomListener(ln net.Listener, max int, evicted func()) *roomListener {
 
 // Accept waits for the next connection, and closes another if max are
 // open: the quietest of the host that holds the most.
-func (l *roomListener) Accept() (net.Conn, error) {
+func (l *RoomListener) Accept() (net.Conn, error) {
 	conn, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	c := &trackedConn{Conn: conn, ln: l, host: hostOf(conn.RemoteAddr())}
+	c := &trackedConn{Conn: conn, ln: l, host: HostOf(conn.RemoteAddr())}
 	c.lastRead.Store(time.Now().UnixNano())
 
 	var quietest *trackedConn
@@ -76,7 +76,7 @@ func (l *roomListener) Accept() (net.Conn, error) {
 }
 
 // removeLocked frees c's room, if it still holds it; l.mu is held.
-func (l *roomListener) removeLocked(c *trackedConn) {
+func (l *RoomListener) removeLocked(c *trackedConn) {
 	if _, ok := l.conns[c]; !ok {
 		return
 	}
@@ -86,9 +86,9 @@ func (l *roomListener) removeLocked(c *trackedConn) {
 	}
 }
 
-// hostOf returns the host of a connection's remote address: its IPv4
+// HostOf returns the host of a connection's remote address: its IPv4
 // address, or its IPv6 network (/64), as one host holds a whole /64.
-func hostOf(addr net.Addr) string {
+func HostOf(addr net.Addr) string {
 	var ip net.IP
 	switch a := addr.(type) {
 	case *net.TCPAddr:
@@ -109,18 +109,18 @@ func hostOf(addr net.Addr) string {
 	return ip.String()
 }
 
-// open returns how many connections are open.
-func (l *roomListener) open() int {
+// Open returns how many connections are open.
+func (l *RoomListener) Open() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.conns)
 }
 
-// trackedConn is a connection of a roomListener, which notes when it last
+// trackedConn is a connection of a RoomListener, which notes when it last
 // read something.
 type trackedConn struct {
 	net.Conn
-	ln        *roomListener
+	ln        *RoomListener
 	host      string       // the host it comes from
 	lastRead  atomic.Int64 // Unix nanoseconds
 	closeOnce sync.Once

@@ -1,7 +1,8 @@
-package main
+package limits
 
 import (
 	"errors"
+	"io"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -15,7 +16,7 @@ func TestRoomListenerClosesTheQuietestConnectionToMakeRoom(t *testing.T) {
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	var evicted atomic.Int32
-	ln := newRoomListener(inner, 2, func() { evicted.Add(1) })
+	ln := NewRoomListener(inner, 2, func() { evicted.Add(1) })
 	defer ln.Close()
 
 	// dial connects a client, and returns its end and the server's.
@@ -35,19 +36,19 @@ func TestRoomListenerClosesTheQuietestConnectionToMakeRoom(t *testing.T) {
 	require.NoError(t, err)
 	_, err = talkativeServer.Read(make([]byte, 1))
 	require.NoError(t, err)
-	assert.Equal(t, 2, ln.open())
+	assert.Equal(t, 2, ln.Open())
 
 	newcomer, newcomerServer := dial()
 	assert.True(t, closedWithin(quiet, time.Second), "the quietest connection is still open")
 	assert.False(t, closedWithin(talkative, 100*time.Millisecond), "a busier connection was closed")
 	assert.Equal(t, int32(1), evicted.Load())
-	assert.Equal(t, 2, ln.open())
+	assert.Equal(t, 2, ln.Open())
 
 	// A connection that closes frees its room, once however often it is
 	// closed.
 	require.NoError(t, newcomerServer.Close())
 	assert.NoError(t, newcomerServer.Close())
-	assert.Equal(t, 1, ln.open())
+	assert.Equal(t, 1, ln.Open())
 	_, _ = dial()
 	assert.Equal(t, int32(1), evicted.Load(), "a connection closed with room to spare")
 	assert.True(t, closedWithin(newcomer, time.Second))
@@ -71,7 +72,7 @@ func (c pipeConn) RemoteAddr() net.Addr { return c.remote }
 
 func TestRoomListenerMakesRoomAtTheHostThatHoldsTheMost(t *testing.T) {
 	inner := pipeListener{conns: make(chan net.Conn, 1)}
-	ln := newRoomListener(inner, 3, func() {})
+	ln := NewRoomListener(inner, 3, func() {})
 
 	// connect connects a client from host, and returns its end and the
 	// server's.
@@ -100,7 +101,7 @@ func TestRoomListenerMakesRoomAtTheHostThatHoldsTheMost(t *testing.T) {
 	assert.True(t, pipeClosed(quietA), "the quietest connection of the host that holds the most is open")
 	assert.False(t, pipeClosed(quietOfOther), "another host's connection was closed")
 	assert.False(t, pipeClosed(busyA))
-	assert.Equal(t, 3, ln.open())
+	assert.Equal(t, 3, ln.Open())
 }
 
 // pipeClosed tells whether the server closed the pipe whose client end is c.
@@ -109,4 +110,21 @@ func pipeClosed(c net.Conn) bool {
 	_, err := c.Read(make([]byte, 1))
 	var netErr net.Error
 	return !(errors.As(err, &netErr) && netErr.Timeout())
+}
+
+// closedWithin tells whether the server closes c within d, reading and
+// dropping whatever it sends first.
+func closedWithin(c net.Conn, d time.Duration) bool {
+	if err := c.SetReadDeadline(time.Now().Add(d)); err != nil {
+		return false
+	}
+	_, err := io.Copy(io.Discard, c)
+	var netErr net.Error
+	return !(errors.As(err, &netErr) && netErr.Timeout())
+}
+
+func TestHostOfIsTheIPv4AddressOrTheIPv6Network(t *testing.T) {
+	assert.Equal(t, "192.0.2.1", HostOf(&net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1}))
+	assert.Equal(t, HostOf(&net.TCPAddr{IP: net.ParseIP("2001:db8::1")}), HostOf(&net.TCPAddr{IP: net.ParseIP("2001:db8::ffff:2")}))
+	assert.NotEqual(t, HostOf(&net.TCPAddr{IP: net.ParseIP("2001:db8::1")}), HostOf(&net.TCPAddr{IP: net.ParseIP("2001:db8:0:1::1")}))
 }

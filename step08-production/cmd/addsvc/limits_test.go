@@ -173,13 +173,13 @@ func TestGRPCBoundsTheCallsInFlight(t *testing.T) {
 	r := startConfig(t, func(cfg *config) { cfg.server.maxStreams = 3; cfg.server.maxCalls = 5; cfg.server.callGrace = 0 })
 	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 
-	// One connection holds 3 calls open, without their requests: the 7 more
-	// that it opens are refused, and counted.
+	// One connection holds 3 calls open, without their requests: grpc-go
+	// refuses the 7 more that it opens.
 	first := dialH2(t, r.grpcAddr, true)
 	for i := range 10 {
 		first.openStream(t, uint32(2*i+1), pb.Add_Sum_FullMethodName)
 	}
-	assert.Equal(t, map[string]int{"ResourceExhausted": 7}, first.refusals(t, 7, 5*time.Second))
+	assert.Equal(t, map[string]int{"refused stream": 7}, first.refusals(t, 7, 5*time.Second))
 
 	// A second connection holds 2 more, and 5 calls are in flight. Its third
 	// call takes the room of the call that has waited longest for its
@@ -199,9 +199,8 @@ func TestGRPCBoundsTheCallsInFlight(t *testing.T) {
 
 	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
 	for series, want := range map[string]string{
-		`addsvc_grpc_calls_refused_total{reason="max_streams"}`:                                                         "7",
-		`addsvc_grpc_calls_refused_total{reason="max_calls"}`:                                                           "0",
-		`addsvc_grpc_calls_cut_off_total`:                                                                               "2",
+		`addsvc_grpc_calls_refused_total{reason="max_calls"}`: "0",
+		`addsvc_grpc_calls_cut_off_total`:                     "2",
 		`grpc_server_handled_total{grpc_code="Canceled",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`: "2",
 		`grpc_server_handled_total{grpc_code="OK",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`:       "1",
 	} {
@@ -209,6 +208,31 @@ func TestGRPCBoundsTheCallsInFlight(t *testing.T) {
 	}
 	first.Close()
 	second.Close()
+	require.NoError(t, r.stop(t))
+}
+
+func TestGRPCRefusesAtOnceACallThatFindsNoRoom(t *testing.T) {
+	r := startConfig(t, func(cfg *config) { cfg.server.maxCalls = 1; cfg.server.callGrace = time.Hour })
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+	held := dialH2(t, r.grpcAddr, true)
+	held.openStream(t, 1, pb.Add_Sum_FullMethodName)
+
+	// However far its deadline, a call refused ends at once, and is
+	// counted.
+	client := pb.NewAddClient(dialGRPC(t, r.grpcAddr))
+	for range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		begin := time.Now()
+		_, err := client.Sum(ctx, &pb.SumRequest{A: 1, B: 2})
+		assert.Equal(t, codes.ResourceExhausted, status.Code(err), "%v", err)
+		assert.Equal(t, "too many calls in flight", status.Convert(err).Message())
+		assert.Less(t, time.Since(begin), time.Second)
+	}
+	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, "3", metricValue(metrics, `addsvc_grpc_calls_refused_total{reason="max_calls"}`))
+	assert.Equal(t, "3", metricValue(metrics, `grpc_server_handled_total{grpc_code="ResourceExhausted",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`))
+	held.Close()
 	require.NoError(t, r.stop(t))
 }
 

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
+	"github.com/go-kit/kit/ratelimit"
 	grpctransport "github.com/go-kit/kit/transport/grpc"
 	"github.com/go-kit/log"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -35,6 +36,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sony/gobreaker"
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
@@ -43,6 +46,7 @@ import (
 	"github.com/gokit-workshop/workshop/step08-production/addendpoint"
 	"github.com/gokit-workshop/workshop/step08-production/addservice"
 	"github.com/gokit-workshop/workshop/step08-production/addtransport"
+	"github.com/gokit-workshop/workshop/step08-production/limits"
 )
 
 // Server timeouts: a slow or stalled client cannot hold a connection
@@ -67,6 +71,14 @@ const maxHeaderBytes = 16 << 10
 // each call in flight may hold one: -grpc-max-calls of them fit in a few
 // megabytes.
 const maxMessageBytes = 16 << 10
+
+// maxBodyBytesInFlight bounds the request bodies being read at once, over
+// all HTTP requests, past the first smallBodyBytes of each (see
+// limits.BodyBytes): each may be 1 MiB, and a caller may send many at once.
+const (
+	maxBodyBytesInFlight = 8 << 20
+	smallBodyBytes       = 4 << 10
+)
 
 // Defaults of the limits that flags set.
 const (
@@ -116,13 +128,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 // runConfig builds the service that cfg describes and serves it until ctx
 // is done.
 func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
-	logOut := newFlushingWriter(stderr, logFlushPeriod, logBufferSize) // lines out together, not one write each
-	defer logOut.Close()
-	logger := newLogfmtLogger(logOut) // what log.NewLogfmtLogger writes, for less
-	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", cachedCaller(3))
+	logOut := newLogWriter(stderr)
+	defer logOut.Stop() // writes out the lines kept
+	logger := newLogger(logOut)
 	// The transports' errors, refusals included, come in floods: they are
 	// logged as counts, at most one line a second for each kind.
-	counted := newCountingLogger(logger, time.Second)
+	counted := limits.NewCounting(logger, time.Second, knownErrors...)
 	defer counted.Flush()
 	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(logger, "layer", "tracing"), log.With(counted, "layer", "tracing"))
 	if err != nil {
@@ -150,13 +161,50 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	// full, a new caller takes the room of its quietest connection. Both
 	// together stay below the file limit, so that neither can take the
 	// files that the other needs.
-	httpLn = newRoomListener(httpLn, cfg.server.maxConns, m.evicted.WithLabelValues("http").Inc)
-	grpcLn = newRoomListener(grpcLn, cfg.server.maxConns, m.evicted.WithLabelValues("grpc").Inc)
+	httpLn = limits.NewRoomListener(httpLn, cfg.server.maxConns, m.evicted.WithLabelValues("http").Inc)
+	grpcLn = limits.NewRoomListener(grpcLn, cfg.server.maxConns, m.evicted.WithLabelValues("grpc").Inc)
 	logger.Log("msg", "limits", "max_conns", cfg.server.maxConns, "grpc_max_streams", cfg.server.maxStreams,
 		"grpc_max_calls", cfg.server.maxCalls, "idle_timeout", cfg.server.idleTimeout)
 	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
 	logger.Log("msg", "listening on http://"+httpLn.Addr().String())
 	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn, cfg.server.shutdownTimeout)
+}
+
+// newLogger returns the service's logger: go-kit's logfmt, with a
+// timestamp and the file and line that logs, to w.
+func newLogger(w io.Writer) log.Logger {
+	return log.With(log.NewLogfmtLogger(w), "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+}
+
+// logWriter is the log's writer, which Stop writes out.
+type logWriter interface {
+	io.Writer
+	Stop() error
+}
+
+// newLogWriter returns the log's writer to w: zap's buffered writer, which
+// writes the lines out together, within logFlushInterval, rather than with
+// a system call each, as log.NewSyncWriter does (BenchmarkLogPath compares
+// the two), and whose methods, unlike w's, are safe for concurrent use. A line can wait up to logFlushInterval to be
+// seen, and is lost if the process dies (a panic, SIGKILL) before then: run
+// stops it on its way out.
+func newLogWriter(w io.Writer) logWriter {
+	return &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(w), Size: logBufferSize, FlushInterval: logFlushInterval}
+}
+
+// The log's buffer: lines wait at most logFlushInterval to be written, and
+// logBufferSize bytes of them at most.
+const (
+	logFlushInterval = 100 * time.Millisecond
+	logBufferSize    = 64 << 10
+)
+
+// knownErrors are the errors that the counted log tells apart by their
+// message (see limits.Counting): the refusals of the limits that every
+// caller meets, and a call's end.
+var knownErrors = []error{
+	ratelimit.ErrLimited, gobreaker.ErrOpenState, gobreaker.ErrTooManyRequests,
+	context.Canceled, context.DeadlineExceeded, limits.ErrBodiesInFlight,
 }
 
 // config is what the command line sets.
@@ -196,7 +244,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
 	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener; a new one closes the quietest; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
 	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection; more are refused")
-	maxCalls := fs.Int("grpc-max-calls", defaultMaxCalls, "gRPC calls allowed in flight in all; a new one cuts off the one that has waited longest for its request")
+	maxCalls := fs.Int("grpc-max-calls", defaultMaxCalls, "gRPC calls allowed in flight in all; over it, a new call takes the room of a call still waiting for its request, or streaming, of the host that holds the most")
 	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a connection idle for this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -212,8 +260,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return config{}, fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
-	if !(*zipkinSampleRate >= 0 && *zipkinSampleRate <= 1) { // refuses NaN too
-		return config{}, fmt.Errorf("-zipkin-sample-rate must be from 0 to 1")
+	if _, err := newSampler(*zipkinSampleRate); err != nil {
+		return config{}, fmt.Errorf("-zipkin-sample-rate must be 0, or from 0.01 to 1 (to the percent)")
 	}
 	if *maxConns == 0 {
 		*maxConns = defaultMaxConnsFor(openFileLimit())
@@ -266,9 +314,9 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	http        *prometheus.CounterVec
 	grpc        *grpcprom.ServerMetrics
-	grpcRefused *prometheus.CounterVec // calls refused before they start, by reason (see callLimiter)
-	grpcCutOff  prometheus.Counter     // calls cut off to make room (see callLimiter)
-	evicted     *prometheus.CounterVec // connections closed to make room, by listener (see roomListener)
+	grpcRefused *prometheus.CounterVec // calls refused before they start, by reason (see limits.Calls)
+	grpcCutOff  prometheus.Counter     // calls cut off to make room (see limits.Calls)
+	evicted     *prometheus.CounterVec // connections closed to make room, by listener (see limits.RoomListener)
 }
 
 func newMetrics() metrics {
@@ -308,12 +356,12 @@ func newMetrics() metrics {
 		grpcRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "grpc_calls_refused_total",
-			Help:      "gRPC calls refused before they started, by reason: over -grpc-max-streams (max_streams) or -grpc-max-calls (max_calls), or a method that no service serves or no name of one (unknown_method).",
+			Help:      "gRPC calls refused before they started, by reason: over -grpc-max-calls (max_calls), or a method that no service serves or no name of one (unknown_method). Calls over -grpc-max-streams are refused by grpc-go (REFUSED_STREAM), uncounted.",
 		}, []string{"reason"}),
 		grpcCutOff: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "grpc_calls_cut_off_total",
-			Help:      "gRPC calls still waiting for their request, cut off (Canceled) to make room for another, over -grpc-max-calls.",
+			Help:      "gRPC calls still waiting for their request, or streaming, cut off (Canceled) to make room for another host's, over -grpc-max-calls.",
 		}),
 		evicted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
@@ -328,7 +376,7 @@ func newMetrics() metrics {
 	)
 	m.ints.WithLabelValues() // export both counters from the start, at 0
 	m.chars.WithLabelValues()
-	for _, reason := range []string{refusedMaxStreams, refusedMaxCalls, refusedUnknownMethod} {
+	for _, reason := range []string{limits.RefusedMaxCalls, limits.RefusedUnknownMethod} {
 		m.grpcRefused.WithLabelValues(reason)
 	}
 	m.evicted.WithLabelValues("http")
@@ -351,49 +399,53 @@ func newOnion(logger log.Logger, m metrics, tracer *zipkin.Tracer, limits addend
 // metrics of m, and the gRPC server, which serves the endpoints with
 // reflection on, so that tools such as grpcurl can list its methods. Both
 // count every request in m, log the transports' errors to logger, and keep
-// to limits.
-func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, logger log.Logger, limits serverLimits) (*http.Server, *grpc.Server) {
+// to the limits of server.
+func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, logger log.Logger, server serverLimits) (*http.Server, *grpc.Server) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)
 	})
-	mux.Handle("/", addtransport.NewHTTPHandler(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "HTTP")))
+	// Each body is capped at addtransport.MaxBodyBytes, and all those being
+	// read at maxBodyBytesInFlight.
+	mux.Handle("/", limits.BodyBytes(addtransport.NewHTTPHandler(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "HTTP")),
+		maxBodyBytesInFlight, smallBodyBytes))
 	httpServer := &http.Server{
 		Handler:           promhttp.InstrumentHandlerCounter(m.http, mux),
-		ReadHeaderTimeout: limits.handshakeTimeout,
+		ReadHeaderTimeout: server.handshakeTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
-		IdleTimeout:       limits.idleTimeout,
+		IdleTimeout:       server.idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
 
-	calls := newCallLimiter(limits.maxCalls, limits.maxStreams, limits.callTimeout, limits.callGrace, m.grpcRefused, m.grpcCutOff)
+	// The calls in flight: at most maxStreams per connection (grpc-go
+	// refuses more, REFUSED_STREAM), and maxCalls in all, shared fairly
+	// between hosts (see limits.Calls).
+	calls := limits.NewCalls(server.maxCalls, server.callTimeout, server.callGrace, m.grpcRefused, m.grpcCutOff)
 	grpcServer := grpc.NewServer(
 		// Strings that are not UTF-8 reach the decode functions, which
 		// refuse them as the HTTP transport does.
 		grpc.ForceServerCodecV2(addtransport.Codec{}),
 		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxHeaderListSize(maxHeaderBytes),
-		// The calls in flight are bounded by calls, per connection and in
-		// all, rather than by HTTP/2's stream limit: grpc-go refuses a
-		// stream over that limit (REFUSED_STREAM) before any code here can
-		// count it.
-		grpc.InTapHandle(calls.tap),
-		grpc.UnknownServiceHandler(calls.unknownMethod),
-		grpc.ConnectionTimeout(limits.handshakeTimeout),
+		grpc.MaxConcurrentStreams(uint32(server.maxStreams)),
+		grpc.InTapHandle(calls.Tap),
+		grpc.StatsHandler(calls),
+		grpc.UnknownServiceHandler(calls.UnknownMethod),
+		grpc.ConnectionTimeout(server.handshakeTimeout),
 		grpc.KeepaliveParams(keepalive.ServerParameters{
-			MaxConnectionIdle: limits.idleTimeout,
-			Time:              limits.pingInterval,
-			Timeout:           limits.pingTimeout,
+			MaxConnectionIdle: server.idleTimeout,
+			Time:              server.pingInterval,
+			Timeout:           server.pingTimeout,
 		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime:             minPingInterval,
 			PermitWithoutStream: true,
 		}),
-		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor(), calls.running),
-		grpc.ChainStreamInterceptor(servedOnly(m.grpc.StreamServerInterceptor()), calls.runningStream),
+		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor(), calls.Unary),
+		grpc.ChainStreamInterceptor(limits.ServedOnly(m.grpc.StreamServerInterceptor()), calls.Stream),
 		// go-kit's interceptor puts the gRPC method in the context, where the
 		// server's trace finds it and tags its span with it.
 		grpc.ChainUnaryInterceptor(grpctransport.Interceptor),

@@ -59,10 +59,17 @@ func TestRunServesUntilItsContextEnds(t *testing.T) {
 	require.NoError(t, r.stop(t)) // and the log is written out
 	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=service method=Sum a=1 b=2 v=3 err=null took=\S+$`, r.log.String())
 	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=endpoint method=Concat err=null took=\S+$`, r.log.String())
-	// With no collector, the spans are in the log.
-	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span=Sum trace_id=[0-9a-f]{16} id=[0-9a-f]{16} parent_id=[0-9a-f]{16} duration=\S+$`, r.log.String())
-	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span="POST /sum" kind=SERVER trace_id=[0-9a-f]{16} id=[0-9a-f]{16} duration=\S+$`, r.log.String())
-	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span=/addsvc.Add/Concat kind=SERVER trace_id=[0-9a-f]{16} id=[0-9a-f]{16} duration=\S+$`, r.log.String())
+	// With no collector, the spans are in the log, a line each.
+	assert.Regexp(t, `(?m)^ts=\S+ caller=\S+ layer=tracing span="{\\"timestamp\\":\d+,.*}"$`, r.log.String())
+	byName := map[string]loggedSpan{}
+	for _, s := range loggedSpans(t, r.log.String()) {
+		byName[s.Name] = s
+	}
+	require.Contains(t, byName, "sum", "log:\n%s", r.log)
+	assert.Equal(t, byName["post /sum"].TraceID, byName["sum"].TraceID)
+	assert.Equal(t, byName["post /sum"].ID, byName["sum"].ParentID)
+	assert.Equal(t, "SERVER", byName["post /sum"].Kind)
+	assert.Equal(t, "SERVER", byName["/addsvc.add/concat"].Kind)
 	assert.Contains(t, r.log.String(), "shutting down")
 	assert.Contains(t, r.log.String(), "stopped")
 	for _, a := range []string{r.addr, r.grpcAddr} {

@@ -38,12 +38,15 @@ func TestSampleRateZeroStartsNoTraceButFollowsTheCaller(t *testing.T) {
 	})
 	// The server span is logged once the answer is written.
 	require.Eventually(t, func() bool {
-		return strings.Contains(r.log.String(), `span="POST /sum" kind=SERVER trace_id=463ac35c9f6413ad`)
+		return strings.Contains(r.log.String(), `\"name\":\"post /sum\",\"kind\":\"SERVER\"`)
 	}, 5*time.Second, 10*time.Millisecond, "the caller's recorded trace goes on here; log:\n%s", r.log)
 	require.NoError(t, r.stop(t))
-	assert.Regexp(t, `span=Sum trace_id=463ac35c9f6413ad id=[0-9a-f]{16} parent_id=[0-9a-f]{16}`, r.log.String(),
-		"and on to the endpoint's span")
-	assert.Equal(t, 2, strings.Count(r.log.String(), "layer=tracing span="), "only the recorded trace's spans:\n%s", r.log)
+	spans := loggedSpans(t, r.log.String())
+	require.Len(t, spans, 2, "only the recorded trace's spans:\n%s", r.log)
+	for _, s := range spans {
+		assert.Equal(t, "463ac35c9f6413ad", s.TraceID, "and on to the endpoint's span")
+		assert.NotEmpty(t, s.ParentID)
+	}
 }
 
 func TestSampleRateOneRecordsEveryTrace(t *testing.T) {
@@ -54,19 +57,19 @@ func TestSampleRateOneRecordsEveryTrace(t *testing.T) {
 		"X-B3-TraceId": "5e5e5e5e5e5e5e5e", "X-B3-SpanId": "6f6f6f6f6f6f6f6f", "X-B3-Sampled": "0",
 	})
 	require.Eventually(t, func() bool {
-		return strings.Contains(r.log.String(), `span="POST /sum" kind=SERVER`)
+		return strings.Contains(r.log.String(), `\"name\":\"post /sum\",\"kind\":\"SERVER\"`)
 	}, 5*time.Second, 10*time.Millisecond, "log:\n%s", r.log)
 	require.NoError(t, r.stop(t))
-	assert.Equal(t, 2, strings.Count(r.log.String(), "layer=tracing span="), "log:\n%s", r.log)
+	assert.Len(t, loggedSpans(t, r.log.String()), 2, "log:\n%s", r.log)
 	assert.NotContains(t, r.log.String(), "5e5e5e5e5e5e5e5e")
 }
 
 func TestRunRefusesABadSampleRate(t *testing.T) {
-	for _, rate := range []string{"-0.5", "1.5", "NaN"} {
+	for _, rate := range []string{"-0.5", "1.5", "NaN", "0.001"} {
 		t.Run(rate, func(t *testing.T) {
 			r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-sample-rate", rate)
 			assert.Empty(t, r.addr)
-			assert.ErrorContains(t, r.stop(t), "-zipkin-sample-rate must be from 0 to 1")
+			assert.ErrorContains(t, r.stop(t), "-zipkin-sample-rate must be 0, or from 0.01 to 1")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +20,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// loggedSpan is a span that the log reporter wrote, as zipkin-go's JSON
+// has it.
+type loggedSpan struct {
+	Name     string            `json:"name"` // lower case
+	Kind     string            `json:"kind"`
+	TraceID  string            `json:"traceId"`
+	ID       string            `json:"id"`
+	ParentID string            `json:"parentId"`
+	Duration int64             `json:"duration"`
+	Tags     map[string]string `json:"tags"`
+}
+
+// loggedSpans returns the spans in log, in their order.
+func loggedSpans(t *testing.T, log string) []loggedSpan {
+	t.Helper()
+	var spans []loggedSpan
+	for _, rec := range decodeLogfmt(t, []byte(log)) {
+		if rec["span"] == "" {
+			continue
+		}
+		var s loggedSpan
+		require.NoError(t, json.Unmarshal([]byte(rec["span"]), &s), "%v", rec)
+		spans = append(spans, s)
+	}
+	return spans
+}
+
 func TestLogReporter(t *testing.T) {
 	var buf bytes.Buffer
 	tracer, _, err := newTracer("", 1, log.NewLogfmtLogger(&buf), log.NewNopLogger())
@@ -30,22 +58,21 @@ func TestLogReporter(t *testing.T) {
 	child.Finish()
 	parent.Finish()
 
-	records := decodeLogfmt(t, buf.Bytes())
-	require.Len(t, records, 2)
-	c, p := records[0], records[1]
-	assert.Equal(t, "Sum", c["span"])
-	assert.NotContains(t, c, "kind")
-	assert.Equal(t, parent.Context().TraceID.String(), c["trace_id"])
-	assert.Equal(t, child.Context().ID.String(), c["id"])
-	assert.Equal(t, parent.Context().ID.String(), c["parent_id"])
-	assert.Equal(t, "can't sum two zeroes", c["error"])
-	_, err = time.ParseDuration(c["duration"])
-	assert.NoError(t, err)
+	assert.Equal(t, 2, strings.Count(buf.String(), "\n"), "a line a span:\n%s", &buf)
+	spans := loggedSpans(t, buf.String())
+	require.Len(t, spans, 2)
+	c, p := spans[0], spans[1]
+	assert.Equal(t, "sum", c.Name)
+	assert.Empty(t, c.Kind)
+	assert.Equal(t, parent.Context().TraceID.String(), c.TraceID)
+	assert.Equal(t, child.Context().ID.String(), c.ID)
+	assert.Equal(t, parent.Context().ID.String(), c.ParentID)
+	assert.Equal(t, "can't sum two zeroes", c.Tags["error"])
 
-	assert.Equal(t, "POST /sum", p["span"])
-	assert.Equal(t, "SERVER", p["kind"])
-	assert.NotContains(t, p, "parent_id")
-	assert.NotContains(t, p, "error")
+	assert.Equal(t, "post /sum", p.Name)
+	assert.Equal(t, "SERVER", p.Kind)
+	assert.Empty(t, p.ParentID)
+	assert.NotContains(t, p.Tags, "error")
 }
 
 func TestNewTracerRefusesABadURL(t *testing.T) {
