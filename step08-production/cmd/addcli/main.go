@@ -10,6 +10,9 @@
 //
 // It prints the result on stdout and exits 0; it prints a failed call's
 // error on stderr and exits 1, and its usage on bad arguments and exits 2.
+// What the server said is printed escaped (no terminal control sequence gets
+// through) and cut to maxPrintedBytes. A call takes at most -timeout, and
+// the spans' sending at most closeTimeout more.
 // With neither flag, it calls HTTP on 127.0.0.1:8080.
 package main
 
@@ -39,6 +42,7 @@ import (
 	"github.com/gokit-workshop/workshop/step08-production/addendpoint"
 	"github.com/gokit-workshop/workshop/step08-production/addservice"
 	"github.com/gokit-workshop/workshop/step08-production/addtransport"
+	"github.com/gokit-workshop/workshop/step08-production/limits"
 )
 
 // Exit codes.
@@ -107,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	case err != nil:
-		fmt.Fprintf(stderr, "addcli: %v\n", err)
+		fmt.Fprintf(stderr, "addcli: %s\n", printable(err))
 		return exitError
 	}
 	return exitOK
@@ -190,7 +194,7 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin
 		}
 		v, err := svc.Sum(ctx, x, y)
 		if err != nil {
-			return wrongPort(err, useGRPC, httpAddr)
+			return wrongPort(ctx, err, useGRPC, httpAddr)
 		}
 		fmt.Fprintln(stdout, v)
 	case "concat":
@@ -201,7 +205,7 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin
 		}
 		v, err := svc.Concat(ctx, a, b)
 		if err != nil {
-			return wrongPort(err, useGRPC, httpAddr)
+			return wrongPort(ctx, err, useGRPC, httpAddr)
 		}
 		fmt.Fprintln(stdout, v)
 	}
@@ -290,33 +294,64 @@ func parseInt(s string) (int, error) {
 	return n, nil
 }
 
+// hinted is an error of a call, and a hint of addcli's own that follows it.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() + "\n" + h.hint }
+func (h hinted) Unwrap() error { return h.err }
+
+// maxPrintedBytes is the most of an error's text that addcli prints: a
+// server's message can be as long as it likes.
+const maxPrintedBytes = 512
+
+// printable returns the text of a call's error as addcli prints it: escaped,
+// as a Go string is, so that no control character of the server's reaches
+// the terminal, and cut to maxPrintedBytes; its hint, if any, follows on a
+// line of its own.
+func printable(err error) string {
+	var h hinted
+	if errors.As(err, &h) {
+		return limits.Escape(h.err.Error(), maxPrintedBytes) + "\n" + h.hint
+	}
+	return limits.Escape(err.Error(), maxPrintedBytes)
+}
+
 // wrongPort adds a hint to the error of a call made over one transport to
 // the port of the other: a gRPC client reading an HTTP/1 answer, or an HTTP
 // client at an address whose server speaks HTTP/2 first, as gRPC servers do.
-func wrongPort(err error, useGRPC bool, addr string) error {
+// It looks at the server only while ctx, the call's, lasts.
+func wrongPort(ctx context.Context, err error, useGRPC bool, addr string) error {
 	var transportErr *url.Error // the HTTP client's own: no answer was read
 	switch {
 	case useGRPC && strings.Contains(err.Error(), "looked like an HTTP/1.1 header"):
-		return fmt.Errorf("%w\n(this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)", err)
-	case !useGRPC && errors.As(err, &transportErr) && speaksHTTP2First(addr):
-		return fmt.Errorf("%w\n(this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)", err)
+		return hinted{err, "(this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)"}
+	case !useGRPC && errors.As(err, &transportErr) && speaksHTTP2First(ctx, addr):
+		return hinted{err, "(this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)"}
 	}
 	return err
 }
 
 // speaksHTTP2First tells whether the server at addr (host:port, or an
-// http:// URL) greets a new connection with an HTTP/2 SETTINGS frame, as a
-// gRPC server does; an HTTP/1 server waits for the request.
-func speaksHTTP2First(addr string) bool {
+// http:// URL) greets a new connection with an HTTP/2 SETTINGS frame within
+// a second, and before ctx ends, as a gRPC server does; an HTTP/1 server
+// waits for the request.
+func speaksHTTP2First(ctx context.Context, addr string) bool {
 	if u, err := url.Parse(addr); err == nil && u.Host != "" {
 		addr = u.Host
 	}
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return false
 	}
 	defer conn.Close()
-	if err := conn.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+	deadline, _ := ctx.Deadline()
+	if err := conn.SetReadDeadline(deadline); err != nil {
 		return false
 	}
 	var header [9]byte // an HTTP/2 frame header

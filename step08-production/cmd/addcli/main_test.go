@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-kit/kit/metrics/discard"
 	"github.com/go-kit/log"
@@ -113,6 +114,62 @@ func TestCLIServerErrors(t *testing.T) {
 		assert.Equal(t, exitError, code)
 		assert.Empty(t, stdout.String())
 		assert.Contains(t, stderr.String(), "database unreachable")
+	}
+}
+
+// hostileService fails every call with a message that clears a terminal,
+// and goes on for 100 KB.
+type hostileService struct{}
+
+const hostileMessage = "\x1b[2J\x1b[H\x1b]0;owned\x07"
+
+func (hostileService) Sum(context.Context, int, int) (int, error) {
+	return 0, errors.New(hostileMessage + strings.Repeat("x", 100<<10))
+}
+
+func (hostileService) Concat(context.Context, string, string) (string, error) {
+	return "", errors.New(hostileMessage + strings.Repeat("x", 100<<10))
+}
+
+// TestCLIPrintsTheServersTextEscapedAndShort is the regression test of a
+// server's error message printed as it came, terminal control sequences
+// and all 100 KB of it.
+func TestCLIPrintsTheServersTextEscapedAndShort(t *testing.T) {
+	httpAddr, grpcAddr := serve(t, hostileService{})
+	for _, args := range [][]string{{"-http-addr", httpAddr}, {"-grpc-addr", grpcAddr}} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, exitError, run(append(args, "sum", "1", "2"), &stdout, &stderr), args[0])
+		assert.NotContains(t, stderr.String(), "\x1b", args[0])
+		assert.NotContains(t, stderr.String(), "\x07", args[0])
+		assert.Contains(t, stderr.String(), `\x1b[2J\x1b[H\x1b]0;owned\axxx`, args[0])
+		assert.Less(t, stderr.Len(), 1024, "%s: %.200s", args[0], stderr.String())
+		assert.Contains(t, stderr.String(), "bytes)", args[0])
+	}
+}
+
+// TestCLITimeoutHolds is the regression test of a call over HTTP that ran a
+// second past -timeout: addcli then looked, for up to a second, at whether
+// the server spoke gRPC.
+func TestCLITimeoutHolds(t *testing.T) {
+	// A server that takes connections and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	for _, flag := range []string{"-http-addr", "-grpc-addr"} {
+		var stdout, stderr bytes.Buffer
+		begin := time.Now()
+		assert.Equal(t, exitError, run([]string{flag, ln.Addr().String(), "-timeout", "300ms", "sum", "1", "2"}, &stdout, &stderr), flag)
+		assert.Less(t, time.Since(begin), 700*time.Millisecond, "%s: %s", flag, &stderr)
+		assert.Contains(t, stderr.String(), "deadline exceeded", flag)
 	}
 }
 
