@@ -18,7 +18,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
 	"github.com/gokit-workshop/workshop/step08-production/addtransport"
@@ -233,6 +236,60 @@ func TestGRPCRefusesAtOnceACallThatFindsNoRoom(t *testing.T) {
 	assert.Equal(t, "3", metricValue(metrics, `addsvc_grpc_calls_refused_total{reason="max_calls"}`))
 	assert.Equal(t, "3", metricValue(metrics, `grpc_server_handled_total{grpc_code="ResourceExhausted",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`))
 	held.Close()
+	require.NoError(t, r.stop(t))
+}
+
+// dialGRPCFrom returns a client connection to addr from the loopback
+// address from, as another host; it skips the test where the system has no
+// such address (macOS has 127.0.0.1 only; Linux has all of 127/8).
+func dialGRPCFrom(t *testing.T, from, addr string) *grpc.ClientConn {
+	t.Helper()
+	local := &net.TCPAddr{IP: net.ParseIP(from)}
+	if ln, err := net.ListenTCP("tcp", local); err != nil {
+		t.Skipf("no loopback address %s to call from: %v", from, err)
+	} else {
+		ln.Close()
+	}
+	dialer := &net.Dialer{LocalAddr: local}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "tcp", addr)
+		}))
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// TestReflectionStreamsLockOutNoOtherHost is the regression test of a host
+// that held every gRPC call the server allows with server-reflection
+// streams, which run as long as their caller likes: every other host was
+// refused, "too many calls in flight".
+func TestReflectionStreamsLockOutNoOtherHost(t *testing.T) {
+	r := startConfig(t, func(cfg *config) { cfg.server.maxCalls = 4 })
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+	attacker := reflectionpb.NewServerReflectionClient(dialGRPCFrom(t, "127.0.0.2", r.grpcAddr))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var streams []reflectionpb.ServerReflection_ServerReflectionInfoClient
+	for range 4 {
+		stream, err := attacker.ServerReflectionInfo(ctx)
+		require.NoError(t, err)
+		require.NoError(t, stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}))
+		_, err = stream.Recv()
+		require.NoError(t, err)
+		streams = append(streams, stream)
+	}
+
+	// Another host is served at once: the oldest stream makes room.
+	begin := time.Now()
+	_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Sum(context.Background(), &pb.SumRequest{A: 1, B: 2})
+	require.NoError(t, err)
+	assert.Less(t, time.Since(begin), time.Second)
+	_, err = streams[0].Recv()
+	assert.Equal(t, codes.Canceled, status.Code(err), "%v", err)
+	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
+	assert.Equal(t, "1", metricValue(metrics, `addsvc_grpc_calls_cut_off_total`))
+	cancel()
 	require.NoError(t, r.stop(t))
 }
 

@@ -239,7 +239,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 	zipkinURL := fs.String("zipkin-url", "", "send spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans (default: write them to the log)")
-	zipkinSampleRate := fs.Float64("zipkin-sample-rate", 1, "share of new traces recorded, 0 to 1; a call that carries its caller's decision follows it")
+	zipkinSampleRate := fs.Float64("zipkin-sample-rate", 1, "share of new traces recorded: 0, or 0.01 to 1, to the percent; a call that carries its caller's decision follows it")
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
 	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener; a new one closes the quietest; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
