@@ -111,8 +111,8 @@ bench: ## Go benchmarks of every step (make bench N...): ns/op and allocations p
 	@$(WORKSHOP) bench $(ARGS)
 
 .PHONY: load
-load: ## each step's real binary under load (make load N...): req/s and p50/p99, HTTP and gRPC
-	@$(WORKSHOP) load $(ARGS)
+load: ## each step's real binary under load (make load N...): req/s and p50/p99, HTTP and gRPC; EXAMPLE=path: go-kit's addsvc too
+	@$(WORKSHOP) load $(if $(EXAMPLE),-example "$(abspath $(EXAMPLE))") $(ARGS)
 
 # The talk's demo and its components.
 

@@ -93,10 +93,10 @@ func TestGRPCWorkersCallSum(t *testing.T) {
 }
 
 func TestVariantsFollowTheFlags(t *testing.T) {
-	if got := variants(map[string]bool{"http-addr": true}); len(got) != 1 || got[0].name != "" {
+	if got := variants(helpFlags{"http-addr": "127.0.0.1:8080"}); len(got) != 1 || got[0].name != "" {
 		t.Errorf("a step without tracing: %+v", got)
 	}
-	got := variants(map[string]bool{"http-addr": true, "zipkin-url": true, "zipkin-sample-rate": true})
+	got := variants(helpFlags{"http-addr": "127.0.0.1:8080", "zipkin-url": "", "zipkin-sample-rate": "1"})
 	if len(got) != 3 || !got[1].collector || strings.Join(got[2].args, " ") != "-zipkin-sample-rate 0" {
 		t.Errorf("step 7: %+v", got)
 	}

@@ -43,6 +43,11 @@ type Options struct {
 	// OutDir is where Bench keeps its raw output and Run the services' logs
 	// while they run. Empty: .run/bench and .run/load under Root.
 	OutDir string
+	// Example is the path of a binary of go-kit's own addsvc example
+	// (github.com/go-kit/examples, addsvc/cmd/addsvc, built with its rate
+	// limiters lifted), which Run measures after the steps, for comparison.
+	// Empty: none, and the targets that compare with it are not checked.
+	Example string
 	// NoPin turns off pinning the service and the load generator to cores of
 	// their own (Linux with taskset and at least 2 cores only).
 	NoPin bool

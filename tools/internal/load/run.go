@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -53,9 +52,11 @@ func (m measurement) cpuPerRequest() float64 {
 // and rate limits lifted by its flags, and drives it with a closed-loop load
 // generator in this process: POST /sum over HTTP for every step, Add/Sum over
 // gRPC too where the step serves it, after a warm-up and for a bounded time.
-// Step 7 runs three ways: tracing to its log (its default), to a stand-in
-// Zipkin collector in another process, and with -zipkin-sample-rate 0 where
-// it has that flag. Where it can, Run pins the service to one core and the
+// A step with -zipkin-url (7 and 8) runs three ways: tracing to its log (its
+// default), to a stand-in Zipkin collector in another process, and with
+// -zipkin-sample-rate 0 where it has that flag. With opts.Example, go-kit's
+// own addsvc example runs after the steps over HTTP, untraced and traced to
+// the same collector. Where it can, Run pins the service to one core and the
 // load to the others. It makes opts.Repeat rounds of all these runs, one
 // after the other, so that a disturbance of the machine shows as a spread
 // rather than as a figure, and runs step 1 again just before each of the
@@ -94,6 +95,12 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "load: the stand-in collector %s\n", col.stop())
 		}
 	}()
+	var examples []plan
+	if opts.Example != "" { // first, so that a wrong path fails before the builds
+		if examples, err = examplePlans(ctx, opts.Example); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+	}
 	var plans []plan
 	for _, s := range steps {
 		fmt.Fprintf(stdout, "load: %s: go build ./cmd/addsvc\n", s.name)
@@ -112,10 +119,21 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 				}
 			}
 			plans = append(plans, plan{step: s, bin: bin, flags: flags, variant: v, transport: "HTTP"})
-			if flags["grpc-addr"] {
+			if flags.has("grpc-addr") {
 				plans = append(plans, plan{step: s, bin: bin, flags: flags, variant: v, transport: "gRPC"})
 			}
 		}
+	}
+	if len(examples) > 0 {
+		fmt.Fprintf(stdout, "load: %s: %s\n", exampleLabel, opts.Example)
+	}
+	for _, p := range examples {
+		if p.variant.collector && col == nil {
+			if col, err = startCollector(ctx, opts.Root, binDir, pin.load); err != nil {
+				return fmt.Errorf("load: %w", err)
+			}
+		}
+		plans = append(plans, p)
 	}
 	// Each run is paired with a run of the baseline, step 1 over HTTP, just
 	// before it: its ratios are to that run. The machine's speed drifts
@@ -181,7 +199,7 @@ func roundsText(n int, paired bool) string {
 type plan struct {
 	step      step
 	bin       string
-	flags     map[string]bool
+	flags     helpFlags
 	variant   variant
 	transport string // HTTP or gRPC
 }
@@ -189,7 +207,7 @@ type plan struct {
 // isBaseline reports whether p is the run that the others are compared
 // with: step 1 over HTTP.
 func (p plan) isBaseline() bool {
-	return p.step.num == 1 && p.transport == "HTTP" && p.variant.name == ""
+	return p.step.num == 1 && !p.step.example && p.transport == "HTTP" && p.variant.name == ""
 }
 
 // pairedRun is one plan's measurement in a round, m, and the baseline's
@@ -199,13 +217,13 @@ type pairedRun struct {
 }
 
 // variants returns the ways to run a step, from the flags it takes.
-func variants(flags map[string]bool) []variant {
+func variants(flags helpFlags) []variant {
 	vs := []variant{{}}
-	if flags["zipkin-url"] {
+	if flags.has("zipkin-url") {
 		vs[0].name = "spans to its log"
 		vs = append(vs, variant{name: "spans to a collector", collector: true})
 	}
-	if flags["zipkin-sample-rate"] {
+	if flags.has("zipkin-sample-rate") {
 		vs = append(vs, variant{name: "sample rate 0", args: []string{"-zipkin-sample-rate", "0"}})
 	}
 	return vs
@@ -214,23 +232,26 @@ func variants(flags map[string]bool) []variant {
 // measure runs one step's binary one way and drives it over one transport.
 func measure(ctx context.Context, opts Options, p plan, col *collector, pin pinning, runDir string) (measurement, error) {
 	s, bin, flags, v, transport := p.step, p.bin, p.flags, p.variant, p.transport
-	args := []string{"-http-addr", "127.0.0.1:0"}
-	if flags["grpc-addr"] {
-		args = append(args, "-grpc-addr", "127.0.0.1:0")
-	}
-	if flags["rate-limit"] {
-		args = append(args, "-rate-limit", "1e9", "-rate-burst", "1000000000")
-	}
-	if flags["grpc-max-calls"] {
-		// Room for every call of the load generator, and more.
-		args = append(args, "-grpc-max-calls", strconv.Itoa(4*opts.Connections))
+	var args []string
+	if !s.example {
+		args = []string{"-http-addr", "127.0.0.1:0"}
+		if flags.has("grpc-addr") {
+			args = append(args, "-grpc-addr", "127.0.0.1:0")
+		}
+		args = append(args, liftedLimits(flags, opts.Connections)...)
 	}
 	if v.collector {
 		args = append(args, "-zipkin-url", col.url)
 	}
 	args = append(args, v.args...)
 	logPath := filepath.Join(runDir, fmt.Sprintf("%s-%d-%s.log", s.name, len(v.args)+btoi(v.collector), transport))
-	svc, err := startService(ctx, bin, args, logPath, pin.server, transport == "gRPC")
+	var svc *service
+	var err error
+	if s.example {
+		svc, err = startExample(ctx, bin, flags, args, logPath, pin.server)
+	} else {
+		svc, err = startService(ctx, bin, args, logPath, pin.server, loggedListening(transport == "gRPC"))
+	}
 	if err != nil {
 		return measurement{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,20 +34,45 @@ func exeSuffix() string {
 	return ""
 }
 
-var flagName = regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`)
+var flagName = regexp.MustCompile(`^\s+-([a-z][a-z0-9.-]*)`)
 
-// serviceFlags returns the names of the flags that the binary takes, from
-// its -h.
-func serviceFlags(ctx context.Context, bin string) (map[string]bool, error) {
+// defaultValue is how the flag package's -h ends a flag's usage with its
+// default: (default 100), (default "127.0.0.1:8080"), (default 1m0s).
+var defaultValue = regexp.MustCompile(`\(default "?([^")]*)"?\)\s*$`)
+
+// helpFlags are the flags that a binary's -h lists, each with its default as
+// -h prints it ("" when it prints none: false, 0, "" in the flag package).
+type helpFlags map[string]string
+
+func (f helpFlags) has(name string) bool { _, ok := f[name]; return ok }
+
+// serviceFlags returns the flags that the binary takes, and their defaults,
+// from its -h.
+func serviceFlags(ctx context.Context, bin string) (helpFlags, error) {
 	out, _ := exec.CommandContext(ctx, bin, "-h").CombinedOutput() // -h exits 0 or 2, as flag sets do
-	flags := make(map[string]bool)
-	for _, m := range flagName.FindAllStringSubmatch(string(out), -1) {
-		flags[m[1]] = true
-	}
-	if !flags["http-addr"] {
+	flags := parseHelp(string(out))
+	if !flags.has("http-addr") {
 		return nil, fmt.Errorf("%s -h lists no -http-addr flag:\n%s", bin, out)
 	}
 	return flags, nil
+}
+
+// parseHelp reads the flags out of a -h, as the flag package prints it
+// (each flag on a line of its own, its usage on the lines after it, indented
+// by a tab), or as go-kit's examples print theirs (one line a flag).
+func parseHelp(help string) helpFlags {
+	flags := make(helpFlags)
+	name := ""
+	for line := range strings.Lines(help) {
+		if m := flagName.FindStringSubmatch(line); m != nil && !strings.HasPrefix(strings.TrimLeft(line, " "), "\t") {
+			name = m[1]
+			flags[name] = ""
+		}
+		if d := defaultValue.FindStringSubmatch(line); d != nil && name != "" {
+			flags[name] = d[1]
+		}
+	}
+	return flags
 }
 
 // service is one step's binary, running.
@@ -63,10 +89,42 @@ var (
 	listeningGRPC = regexp.MustCompile(`listening for gRPC on (\S+?)"?\n`)
 )
 
+// ready tells, from what the service has logged so far, whether it listens
+// yet, and where.
+type ready func(logged []byte) (httpAddr, grpcAddr string, ok bool)
+
+// loggedListening is ready when the service logs that it listens, as the
+// steps do: on HTTP, and on gRPC too when wantGRPC.
+func loggedListening(wantGRPC bool) ready {
+	return func(logged []byte) (string, string, bool) {
+		h, g := listeningHTTP.FindSubmatch(logged), listeningGRPC.FindSubmatch(logged)
+		if h == nil || (g == nil && wantGRPC) {
+			return "", "", false
+		}
+		grpcAddr := ""
+		if g != nil {
+			grpcAddr = string(g[1])
+		}
+		return string(h[1]), grpcAddr, true
+	}
+}
+
+// accepting is ready when httpAddr accepts a connection, for a service that
+// logs no address (it was given it).
+func accepting(httpAddr string) ready {
+	return func([]byte) (string, string, bool) {
+		conn, err := net.DialTimeout("tcp", httpAddr, 100*time.Millisecond)
+		if err != nil {
+			return "", "", false
+		}
+		conn.Close()
+		return httpAddr, "", true
+	}
+}
+
 // startService runs bin with args on cores (none: anywhere), its standard
-// error (its log) written to logPath, and returns once it logs that it
-// listens: on HTTP, and on gRPC too when wantGRPC.
-func startService(ctx context.Context, bin string, args []string, logPath, cores string, wantGRPC bool) (*service, error) {
+// error (its log) written to logPath, and returns once it is ready.
+func startService(ctx context.Context, bin string, args []string, logPath, cores string, isReady ready) (*service, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -89,17 +147,13 @@ func startService(ctx context.Context, bin string, args []string, logPath, cores
 	deadline := time.After(15 * time.Second)
 	for {
 		logged, _ := os.ReadFile(logPath)
-		h, g := listeningHTTP.FindSubmatch(logged), listeningGRPC.FindSubmatch(logged)
-		if h != nil && (g != nil || !wantGRPC) {
-			s.httpAddr = string(h[1])
-			if g != nil {
-				s.grpcAddr = string(g[1])
-			}
+		if h, g, ok := isReady(logged); ok {
+			s.httpAddr, s.grpcAddr = h, g
 			return s, nil
 		}
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("%s %s exited before it listened (%v); its log:\n%s", filepath.Base(bin), strings.Join(args, " "), s.waitErr, logged)
+			return nil, &exitedEarly{fmt.Sprintf("%s %s exited before it listened (%v); its log:\n%s", filepath.Base(bin), strings.Join(args, " "), s.waitErr, logged), logged}
 		case <-deadline:
 			s.kill()
 			return nil, fmt.Errorf("%s did not listen within 15s; its log:\n%s", filepath.Base(bin), logged)
@@ -110,6 +164,14 @@ func startService(ctx context.Context, bin string, args []string, logPath, cores
 		}
 	}
 }
+
+// exitedEarly is the error of a service that exited before it listened.
+type exitedEarly struct {
+	msg    string
+	logged []byte
+}
+
+func (e *exitedEarly) Error() string { return e.msg }
 
 func (s *service) kill() {
 	_ = s.cmd.Process.Kill()

@@ -11,13 +11,20 @@ import (
 
 // step is one step directory of the workshop.
 type step struct {
-	num  int
-	name string // the directory's name, such as step01-naive
-	dir  string
+	num     int
+	name    string // the directory's name, such as step01-naive
+	dir     string
+	example bool // go-kit's addsvc example, not a step: num is 0
 }
 
-// label is the step's name without its "step" prefix, such as 01-naive.
-func (s step) label() string { return s.name[len("step"):] }
+// label is the step's name without its "step" prefix, such as 01-naive, or
+// "go-kit addsvc" for go-kit's example.
+func (s step) label() string {
+	if s.example {
+		return exampleLabel
+	}
+	return s.name[len("step"):]
+}
 
 var stepDir = regexp.MustCompile(`^step(\d\d)-`)
 
