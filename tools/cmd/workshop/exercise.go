@@ -93,7 +93,7 @@ func runStatus(ctx context.Context, w *workshop, args []string) error {
 	if len(args) > 0 {
 		return usageError{"status takes no arguments"}
 	}
-	return newExercises(w).Status()
+	return newExercises(w).Status(ctx)
 }
 
 func runRun(ctx context.Context, w *workshop, args []string) error {

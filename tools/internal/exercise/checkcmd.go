@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gokit-workshop/workshop/tools/internal/exercise/check"
@@ -15,9 +16,11 @@ import (
 
 // Check runs the checks of exercise id (the current exercise if id is "",
 // or every exercise of the step once all are done) against the attendee's
-// copy, and says how many pass, what failed first, and what to do next. An
-// exercise whose checks pass is marked done. The error is ErrNotPassing
-// when a check fails or the copy does not compile.
+// copy, and says how many pass, what failed first, and what to do next. It
+// first warns of edits outside the markers. An exercise whose checks pass
+// is marked done, with a sum of the copy's code; one whose checks fail is
+// no longer done. The error is ErrNotPassing when a check fails or the copy
+// does not compile.
 func (w *Workshop) Check(ctx context.Context, id string) error {
 	p, st, e, err := w.exercise(id)
 	if err != nil {
@@ -25,7 +28,7 @@ func (w *Workshop) Check(ctx context.Context, id string) error {
 	}
 	exercises := []*Exercise{e}
 	if e == nil {
-		exercises = st.Exercises
+		exercises = st.Order()
 		w.printf("Every exercise of step %d is done; checking them all again.\n", st.Num)
 	}
 	dst := w.copyDir(st)
@@ -34,22 +37,39 @@ func (w *Workshop) Check(ctx context.Context, id string) error {
 	} else if !ok {
 		return fmt.Errorf("there is no copy of step %d in %s: run %s", st.Num, w.rel(w.Dir), w.cmd(fmt.Sprintf("start %d", st.Num)))
 	}
+	w.warnOutsideEdits(st)
 
-	b, cleanup, err := w.build(ctx, st)
+	b, err := w.build(ctx, st, w.commandsOf(exercises))
+	if err != nil {
+		if errors.Is(err, ErrNotPassing) {
+			for _, e := range exercises {
+				delete(p.Done, e.ID)
+			}
+			if serr := p.save(w.Dir); serr != nil {
+				return serr
+			}
+		}
+		return err
+	}
+	sum, err := copySum(dst)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
 
+	results := make([]check.Result, len(exercises))
+	var wg sync.WaitGroup
+	for i, e := range exercises {
+		wg.Go(func() { results[i] = check.Run(ctx, b, w.checks()[e.ID]) })
+	}
+	wg.Wait()
 	all := true
-	for _, e := range exercises {
-		if !w.runChecks(ctx, b, e) {
+	for i, e := range exercises {
+		if !w.report(st, e, results[i]) {
 			all = false
+			delete(p.Done, e.ID)
 			continue
 		}
-		if !p.isDone(e.ID) || p.Done[e.ID].By != byCheck {
-			p.Done[e.ID] = Done{At: w.now(), By: byCheck}
-		}
+		p.Done[e.ID] = Done{At: w.now(), By: byCheck, Sum: sum}
 	}
 	if err := p.save(w.Dir); err != nil {
 		return err
@@ -70,49 +90,106 @@ func (w *Workshop) Check(ctx context.Context, id string) error {
 	}
 	if next := p.current(st); next != nil {
 		w.printf("\n")
-		w.introduce(st, next, "Next")
+		if next.Core() || !w.coreDone(p, st) {
+			w.introduce(st, next, "Next")
+			return nil
+		}
+		w.printf("The core of step %d is done.\n", st.Num)
+		w.nextStep(st, p)
+		w.printf("Or go on with its extras, for self-paced learners:\n\n")
+		w.introduce(st, next, "Next extra")
 		return nil
 	}
 	w.printf("Step %d is done: every one of its exercises passes.\n", st.Num)
-	w.nextStep(st)
+	w.nextStep(st, p)
 	return nil
 }
 
-// build builds the attendee's copy of st, and says so. A compile error is
-// printed as the compiler wrote it, and returned as ErrNotPassing.
-func (w *Workshop) build(ctx context.Context, st *Step) (*check.Build, func(), error) {
-	dst := w.copyDir(st)
-	bin, err := os.MkdirTemp("", "workshop-bin-")
-	if err != nil {
-		return nil, nil, fmt.Errorf("make a directory for the binaries: %w", err)
+// coreDone reports whether every core exercise of st is done.
+func (w *Workshop) coreDone(p *Progress, st *Step) bool {
+	for _, e := range st.Core() {
+		if !p.isDone(e.ID) {
+			return false
+		}
 	}
-	cleanup := func() { os.RemoveAll(bin) }
-	w.printf("Building %s…\n", w.rel(dst))
-	b, err := check.NewBuild(ctx, dst, bin, w.goEnv())
-	var be *check.BuildError
-	if errors.As(err, &be) {
-		cleanup()
-		w.printf("It does not compile. The Go compiler says (paths are in %s):\n\n%s\n\n", w.rel(dst), be.Output)
-		w.printf("Next: fix what the compiler points to, then run %s again.\n", w.cmd("check"))
-		return nil, nil, ErrNotPassing
-	}
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	return b, cleanup, nil
+	return true
 }
 
-// runChecks runs the checks of e against b, prints how each went and
-// explains the first failure. It reports whether all passed.
-func (w *Workshop) runChecks(ctx context.Context, b *check.Build, e *Exercise) bool {
-	cases := w.checks()[e.ID]
+// commandsOf returns the commands that the checks of exercises run.
+func (w *Workshop) commandsOf(exercises []*Exercise) []string {
+	var cases []check.Case
+	for _, e := range exercises {
+		cases = append(cases, w.checks()[e.ID]...)
+	}
+	return check.Commands(cases)
+}
+
+// warnOutsideEdits warns of the attendee's edits outside the markers, if
+// any: a failure may come from them rather than from the exercise's code.
+func (w *Workshop) warnOutsideEdits(st *Step) {
+	edits, err := w.outsideEdits(st)
+	if err != nil || len(edits) == 0 {
+		return
+	}
+	w.printf("Warning: your copy differs from what %s wrote outside the exercises' markers, where no exercise asks for a change:\n",
+		w.cmd(fmt.Sprintf("start %d", st.Num)))
+	for i, e := range edits {
+		if i == maxEditsShown {
+			w.printf("  … and %d more files\n", len(edits)-i)
+			break
+		}
+		w.printf("  %s\n", e)
+	}
+	w.printf("If a check fails, look there too (%s shows the reference of the current exercise).\n\n", w.cmd("solution"))
+}
+
+// binDir is the directory, in the attendee's, that keeps the binaries built
+// from each copy: one directory a step, kept from one check to the next, so
+// that go build links again only what changed.
+const binDir = ".bin"
+
+// build builds the commands cmds of the attendee's copy of st into the
+// step's binary directory, and says so. A compile error is printed as the
+// compiler wrote it, and returned as ErrNotPassing.
+func (w *Workshop) build(ctx context.Context, st *Step, cmds []string) (*check.Build, error) {
+	dst := w.copyDir(st)
+	bin := filepath.Join(w.Dir, binDir, st.Name)
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return nil, fmt.Errorf("make a directory for the binaries: %w", err)
+	}
+	w.printf("Building %s…\n", w.rel(dst))
+	b, err := check.NewBuild(ctx, dst, bin, w.goEnv(), cmds...)
+	var be *check.BuildError
+	if errors.As(err, &be) {
+		w.printf("It does not compile. The Go compiler says (paths are in %s):\n\n%s\n\n", w.rel(dst), be.Output)
+		if missing := w.missingImports(st); len(missing) > 0 {
+			w.printf("The reference's code there uses imports that your files lack (an editor with gopls adds them on save):\n")
+			for _, m := range missing {
+				w.printf("  %s\n", m)
+			}
+			w.printf("\n")
+		}
+		w.printf("Next: fix what the compiler points to, then run %s again.\n", w.cmd("check"))
+		return nil, ErrNotPassing
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// maxMessageLines bounds what the attendee reads of a failure.
+const maxMessageLines = 30
+
+// report prints how the checks of e went, and explains the first failure
+// in maxMessageLines at most, with where e's code is. It reports whether
+// all passed.
+func (w *Workshop) report(st *Step, e *Exercise, r check.Result) bool {
 	w.printf("\nExercise %s, %s:\n", e.ID, e.Title)
-	if len(cases) == 0 {
+	if len(r) == 0 {
 		w.printf("  it has no checks: a bug in the workshop; please report it.\n")
 		return false
 	}
-	r := check.Run(ctx, b, cases)
 	for _, o := range r {
 		mark := "ok  "
 		if o.Err != nil {
@@ -122,9 +199,30 @@ func (w *Workshop) runChecks(ctx context.Context, b *check.Build, e *Exercise) b
 	}
 	w.printf("%d of %d checks pass.\n", r.Passed(), len(r))
 	if f := r.FirstFailure(); f != nil {
-		w.printf("\nThe first that fails: %s\n%s\n\n", f.Case, indent(f.Err.Error(), "  "))
+		w.printf("\n%s\n", w.explain(st, e, f))
 	}
 	return r.OK()
+}
+
+// explain is the message of a failure: the case, what its error says, and
+// where the exercise's code is, in maxMessageLines at most.
+func (w *Workshop) explain(st *Step, e *Exercise, f *check.Outcome) string {
+	var where []string
+	for _, r := range st.RegionsOf(e.ID) {
+		where = append(where, fmt.Sprintf("%s:%d", w.rel(filepath.Join(w.copyDir(st), filepath.FromSlash(r.File))), r.BeginLine))
+	}
+	if len(where) > 4 {
+		where = append(where[:4], fmt.Sprintf("and %d more places", len(where)-4))
+	}
+	head := "The first that fails: " + f.Case
+	tail := fmt.Sprintf("Exercise %s's code: %s.", e.ID, strings.Join(where, ", "))
+	body := strings.Split(indent(strings.TrimRight(f.Err.Error(), "\n"), "  "), "\n")
+	room := maxMessageLines - 3 // the head, the tail and a blank line
+	if len(body) > room {
+		cut := len(body) - room + 1
+		body = append(body[:room-1], fmt.Sprintf("  … (%d more lines)", cut))
+	}
+	return head + "\n" + strings.Join(body, "\n") + "\n\n" + tail + "\n"
 }
 
 // watchEvery is how often watch looks for saved files.

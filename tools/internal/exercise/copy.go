@@ -48,8 +48,19 @@ func (st *Step) writeCopy(dst string, cut func(id string) bool) error {
 			return fmt.Errorf("copy %s: %w", st.Name, err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(dst, "Makefile"), []byte(copyMakefile), 0o644); err != nil {
+		return fmt.Errorf("copy %s: %w", st.Name, err)
+	}
 	return nil
 }
+
+// copyMakefile is the Makefile of a copy, in work/stepNN-name/: the
+// repository's, so that make check, make hint and the rest work from inside
+// the copy too.
+const copyMakefile = `# Written by the workshop's start and catchup commands: the repository's
+# Makefile, so that make check, make hint and the others work from here too.
+include ../../Makefile
+`
 
 // stubFor returns the lines that replace region r in the attendee's copy.
 func (st *Step) stubFor(r Region) []string {

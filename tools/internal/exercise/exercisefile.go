@@ -14,12 +14,28 @@ type Exercise struct {
 	Num     int        // 1
 	Title   string     // "Log every request in the transport"
 	Minutes int        // how long it takes, about
+	Track   string     // TrackCore or TrackExtra
 	Slides  string     // the talk's slides it follows, such as "44–46"
 	Read    string     // what to read first: a file of the step, with an anchor: README.md#the-idea
 	Text    string     // what to do, and what the check tests (Markdown)
 	Hints   []string   // from a nudge to nearly the answer (Markdown)
 	Stubs   [][]string // the lines that replace the regions: one stub for all, or one per region; none for the default panic
 }
+
+// The tracks of the workshop. The core exercises, one or two a step, make
+// the three-hour workshop with the slides (MaxCoreMinutes in all); the extras
+// are for self-paced learners. A step's core exercises never depend on its
+// extras: their checks pass on a copy where only the extras are cut out.
+const (
+	TrackCore  = "core"
+	TrackExtra = "extra"
+)
+
+// Limits of the core track, over every step.
+const (
+	MaxCoreMinutes = 100 // the core exercises of every step, in all
+	MaxCorePerStep = 2   // the core exercises of one step
+)
 
 // Limits of an exercise file.
 const (
@@ -79,16 +95,21 @@ func ParseExercise(name, wantID string, src []byte) (*Exercise, error) {
 			e.Minutes = n
 		case "slides":
 			e.Slides = value
+		case "track":
+			if value != TrackCore && value != TrackExtra {
+				return nil, errorf(i+1, "track must be %s or %s, not %q", TrackCore, TrackExtra, value)
+			}
+			e.Track = value
 		case "read":
 			if file, anchor, ok := strings.Cut(value, "#"); !ok || file == "" || anchor == "" {
 				return nil, errorf(i+1, "read must name a file and a section, such as README.md#the-idea")
 			}
 			e.Read = value
 		default:
-			return nil, errorf(i+1, "unknown field %q (the fields are minutes, slides and read)", key)
+			return nil, errorf(i+1, "unknown field %q (the fields are minutes, track, slides and read)", key)
 		}
 	}
-	for _, key := range []string{"minutes", "slides", "read"} {
+	for _, key := range []string{"minutes", "track", "slides", "read"} {
 		if !seen[key] {
 			return nil, errorf(i+1, "the field %q is missing", key)
 		}
@@ -196,3 +217,6 @@ func (e *Exercise) StubLines(i int) []string {
 	}
 	return []string{fmt.Sprintf("panic(%s)", strconv.Quote(fmt.Sprintf("exercise %s: %s; run: make hint", e.ID, e.Title)))}
 }
+
+// Core reports whether the exercise is on the core track.
+func (e *Exercise) Core() bool { return e.Track == TrackCore }

@@ -11,6 +11,7 @@ const exerciseFile = `# 2.1 Log every request
 minutes: 15
 slides: 44–45
 read: README.md#the-idea
+track: core
 
 Log each request.
 
@@ -34,7 +35,7 @@ func TestParseExercise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.ID != "2.1" || e.Step != 2 || e.Num != 1 || e.Title != "Log every request" || e.Minutes != 15 ||
+	if e.ID != "2.1" || e.Step != 2 || e.Num != 1 || e.Title != "Log every request" || e.Minutes != 15 || e.Track != TrackCore || !e.Core() ||
 		e.Slides != "44–45" || e.Read != "README.md#the-idea" || e.Text != "Log each request." {
 		t.Errorf("got %+v", e)
 	}
@@ -90,10 +91,14 @@ func TestParseExerciseErrors(t *testing.T) {
 			"2.1.md:4: slides is given twice"},
 		{"an unknown field", "2.1", func(s string) string { return strings.Replace(s, "slides:", "slide:", 1) },
 			`2.1.md:3: unknown field "slide"`},
+		{"a track that is neither", "2.1", func(s string) string { return strings.Replace(s, "track: core", "track: main", 1) },
+			`2.1.md:5: track must be core or extra, not "main"`},
+		{"no track", "2.1", func(s string) string { return strings.Replace(s, "track: core\n", "", 1) },
+			`the field "track" is missing`},
 		{"read without a section", "2.1", func(s string) string { return strings.Replace(s, "#the-idea", "", 1) },
 			"2.1.md:4: read must name a file and a section"},
-		{"text right after the fields", "2.1", func(s string) string { return strings.Replace(s, "the-idea\n\n", "the-idea\n", 1) },
-			`2.1.md:5: want a field such as "minutes: 15"`},
+		{"text right after the fields", "2.1", func(s string) string { return strings.Replace(s, "core\n\n", "core\n", 1) },
+			`2.1.md:6: want a field such as "minutes: 15"`},
 		{"no text", "2.1", func(s string) string { return strings.Replace(s, "Log each request.\n", "", 1) },
 			"the text is empty"},
 		{"two hints", "2.1", func(s string) string { return s[:strings.Index(s, "## Hint 3")] },

@@ -22,6 +22,9 @@ type Progress struct {
 type Done struct {
 	At time.Time `json:"at"`
 	By string    `json:"by"` // "check" (its check passed) or "catchup"
+	// Sum sums up the copy's code when it was done (copySum): while the
+	// code is the same, the check still passes.
+	Sum string `json:"sum,omitempty"`
 }
 
 // How an exercise was done.
@@ -90,9 +93,10 @@ func (p *Progress) isDone(id string) bool {
 	return ok
 }
 
-// current returns the step's first exercise not done, or nil if all are.
+// current returns the step's first exercise not done, in the order they
+// are done (the core ones first), or nil if all are.
 func (p *Progress) current(st *Step) *Exercise {
-	for _, e := range st.Exercises {
+	for _, e := range st.Order() {
 		if !p.isDone(e.ID) {
 			return e
 		}

@@ -43,8 +43,11 @@ func repoRoot(t *testing.T) string {
 //   - on the copy that start writes, which compiles, every check fails;
 //   - on a copy with only that exercise cut out, its check fails, and the
 //     checks of the step's earlier exercises pass: each check tests its own
-//     exercise, and may rely on the earlier exercises of its step (done in
-//     order: 3.2 reads the /metrics that 3.1 serves) but never on later ones;
+//     exercise, and may rely on the earlier exercises of its step (in the
+//     order they are done, the core ones first: 3.2 reads the /metrics that
+//     3.1 serves) but never on later ones;
+//   - on a copy with only the extras cut out, every core check passes: the
+//     core track, which skips the extras, can be done;
 //   - on the copy that catchup writes, every check passes;
 //   - the solutions in testdata/solutions, written with other internal names
 //     and another shape than the reference's, pass their checks, and at
@@ -104,21 +107,30 @@ func TestEveryExercise(t *testing.T) {
 					}
 				}
 			})
-			for _, e := range st.Exercises {
+			order := st.Order()
+			for i, e := range order {
 				t.Run("only "+e.ID+" cut: its check fails, the earlier ones pass", func(t *testing.T) {
 					t.Parallel()
 					results := checkCopy(t, builds, root, st, func(id string) bool { return id == e.ID }, "")
-					for _, other := range st.Exercises {
-						r := results[other.ID]
-						switch {
-						case other == e && r.OK():
-							t.Errorf("exercise %s: its check passes on a copy where its code is cut out", e.ID)
-						case other.Num < e.Num && !r.OK():
+					for _, other := range order[:i] {
+						if r := results[other.ID]; !r.OK() {
 							t.Errorf("exercise %s: its check fails on a copy where only exercise %s is cut out: %s", other.ID, e.ID, describe(r))
 						}
 					}
+					if results[e.ID].OK() {
+						t.Errorf("exercise %s: its check passes on a copy where its code is cut out", e.ID)
+					}
 				})
 			}
+			t.Run("only the extras cut: every core check passes", func(t *testing.T) {
+				t.Parallel()
+				results := checkCopy(t, builds, root, st, func(id string) bool { return !st.Exercise(id).Core() }, "")
+				for _, e := range st.Core() {
+					if r := results[e.ID]; !r.OK() {
+						t.Errorf("core exercise %s: its check fails on a copy where only the extras are cut out (the core track skips them): %s", e.ID, describe(r))
+					}
+				}
+			})
 			t.Run("catchup: every check passes", func(t *testing.T) {
 				t.Parallel()
 				results := checkCopy(t, builds, root, st, none, "")
@@ -187,6 +199,32 @@ func checkCopy(t *testing.T, builds chan struct{}, root string, st *Step, cut fu
 		results[e.ID] = check.Run(ctx, b, registry[e.ID])
 	}
 	return results
+}
+
+// TestCoreTrack checks the plan of the three-hour workshop: every step with
+// exercises has one or two core ones, and they add up to MaxCoreMinutes at
+// most, with room left for each step still to come (stepsToCome, at
+// minutesToCome each).
+func TestCoreTrack(t *testing.T) {
+	steps, err := LoadSteps(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	last := 0
+	for _, st := range steps {
+		for _, e := range st.Core() {
+			total += e.Minutes
+		}
+		last = st.Num
+	}
+	const lastStep, minutesToCome = 9, 15 // steps 8 and 9 get one core exercise each, of about this
+	room := (lastStep - last) * minutesToCome
+	if total+room > MaxCoreMinutes {
+		t.Errorf("the core exercises of steps up to %d take %d minutes, and steps %d to %d need about %d more: over the %d of the plan",
+			last, total, last+1, lastStep, room, MaxCoreMinutes)
+	}
+	t.Logf("core track: %d minutes for steps up to %d, %d kept for the steps to come", total, last, room)
 }
 
 // describe says how a result went, for a test's message.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/gokit-workshop/workshop/tools/internal/exercise/check"
 )
 
 // runWaitDelay is how long run waits for the service to stop gracefully
@@ -23,14 +25,13 @@ func (w *Workshop) Run(ctx context.Context, flags []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	b, cleanup, err := w.build(ctx, st)
+	b, err := w.build(ctx, st, []string{check.DefaultCommand})
 	if ctx.Err() != nil {
 		return nil // interrupted while building
 	}
 	if err != nil {
 		return err
 	}
-	defer cleanup()
 	w.printf("Running your copy of step %d (Ctrl-C stops it).\n", st.Num)
 	cmd := exec.CommandContext(ctx, b.Binary("addsvc"), flags...)
 	cmd.Dir = w.copyDir(st)

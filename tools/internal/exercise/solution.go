@@ -29,7 +29,7 @@ func (w *Workshop) Solution(id string) error {
 	}
 	if e == nil {
 		w.printf("Every exercise of step %d is done: there is no solution left to show.\n", st.Num)
-		w.nextStep(st)
+		w.nextStep(st, nil)
 		return nil
 	}
 	dst := w.copyDir(st)

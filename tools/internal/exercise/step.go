@@ -151,6 +151,9 @@ func LoadStep(root string, n int) (*Step, error) {
 		}
 		st.Regions = append(st.Regions, regions...)
 	}
+	if cores := len(st.Core()); cores < 1 || cores > MaxCorePerStep {
+		return nil, fmt.Errorf("%s: %d of its exercises are on the core track (track: core); give it one or %d", name, cores, MaxCorePerStep)
+	}
 	for _, ex := range st.Exercises {
 		n := len(st.RegionsOf(ex.ID))
 		if n == 0 {
@@ -161,6 +164,30 @@ func LoadStep(root string, n int) (*Step, error) {
 		}
 	}
 	return st, nil
+}
+
+// Core returns the step's core exercises, in order.
+func (st *Step) Core() []*Exercise {
+	var core []*Exercise
+	for _, e := range st.Exercises {
+		if e.Core() {
+			core = append(core, e)
+		}
+	}
+	return core
+}
+
+// Order returns the step's exercises in the order they are done: the core
+// ones first, then the extras, each in the order of their IDs. A check may
+// rely on the exercises before its own in this order, never on later ones.
+func (st *Step) Order() []*Exercise {
+	order := st.Core()
+	for _, e := range st.Exercises {
+		if !e.Core() {
+			order = append(order, e)
+		}
+	}
+	return order
 }
 
 // Exercise returns the step's exercise id, or nil.

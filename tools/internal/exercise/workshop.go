@@ -70,8 +70,19 @@ func (w *Workshop) rel(p string) string {
 	return slash(w.Root, p)
 }
 
-// loadStep loads step n, with an explanation for a step without exercises.
+// loadStep loads step n, with an explanation for a step without exercises,
+// or a list of the steps for a step that does not exist.
 func (w *Workshop) loadStep(n int) (*Step, error) {
+	if names, err := StepNames(w.Root); err == nil && names[n] == "" {
+		var list []string
+		if steps, err := LoadSteps(w.Root); err == nil {
+			for _, s := range steps {
+				list = append(list, fmt.Sprintf("%d (%s)", s.Num, s.Name))
+			}
+		}
+		return nil, fmt.Errorf("there is no step %d; the steps with exercises are %s: %s",
+			n, strings.Join(list, ", "), w.cmd("start "+firstNum(list)))
+	}
 	st, err := LoadStep(w.Root, n)
 	if errors.Is(err, ErrNoExercises) {
 		next := ""
@@ -88,6 +99,16 @@ func (w *Workshop) loadStep(n int) (*Step, error) {
 			n, names[n], names[n], next)
 	}
 	return st, err
+}
+
+// firstNum returns the number that begins the first of list ("2 (step02-…)"),
+// or 2.
+func firstNum(list []string) string {
+	if len(list) == 0 {
+		return "2"
+	}
+	n, _, _ := strings.Cut(list[0], " ")
+	return n
 }
 
 // Start writes the attendee's copy of step n with its exercises cut out,
@@ -141,11 +162,16 @@ func (w *Workshop) Start(ctx context.Context, n int, force bool) error {
 		w.printf("Your previous copy is kept in %s.\n", w.rel(backup))
 	}
 	w.printf("%s is your copy of step %d, with its %d exercises cut out:\n", w.rel(dst), n, len(st.Exercises))
-	for _, e := range st.Exercises {
-		w.printf("  %s %s (about %d minutes, slides %s)\n", e.ID, e.Title, e.Minutes, e.Slides)
+	for _, e := range st.Order() {
+		w.printf("  %-5s %s %s (about %d minutes, slides %s)\n", e.Track, e.ID, e.Title, e.Minutes, e.Slides)
 	}
-	w.printf("\n")
-	w.introduce(st, st.Exercises[0], "First")
+	w.printf("The core exercises make the three-hour workshop; the extras are for later, at your pace.\n")
+	if w.Make {
+		w.printf("Run the commands below (make check, make hint…) from the repository's root or from inside %s.\n\n", w.rel(dst))
+	} else {
+		w.printf("Run the commands below from the repository's root; from inside %s, the same with go run ../../tools/cmd/workshop (or make).\n\n", w.rel(dst))
+	}
+	w.introduce(st, st.Order()[0], "First")
 	return nil
 }
 
@@ -181,6 +207,12 @@ func (w *Workshop) introduce(st *Step, e *Exercise, which string) {
 	}
 	w.printf("Its code goes between the markers \"// exercise %s begin\" and \"// exercise %s end\" in %s.\n",
 		e.ID, e.ID, strings.Join(files, " and "))
+	if missing := w.missingImportsOf(st, e.ID); len(missing) > 0 {
+		w.printf("It needs imports that your copy leaves out, so that it compiles meanwhile (an editor with gopls adds them on save):\n")
+		for _, m := range missing {
+			w.printf("  %s\n", m)
+		}
+	}
 	w.printf("Then run %s (%s re-checks on each save; %s when you are stuck).\n",
 		w.cmd("check"), w.cmd("watch"), w.cmd("hint"))
 }
@@ -218,9 +250,16 @@ func (w *Workshop) Catchup(ctx context.Context, n int) error {
 		return err
 	}
 	p.Step = n
+	sum, err := copySum(dst)
+	if err != nil {
+		return err
+	}
 	for _, e := range st.Exercises {
-		if !p.isDone(e.ID) {
-			p.Done[e.ID] = Done{At: w.now(), By: byCatchup}
+		if d, ok := p.Done[e.ID]; ok {
+			d.Sum = sum
+			p.Done[e.ID] = d
+		} else {
+			p.Done[e.ID] = Done{At: w.now(), By: byCatchup, Sum: sum}
 		}
 	}
 	if err := p.save(w.Dir); err != nil {
@@ -230,24 +269,47 @@ func (w *Workshop) Catchup(ctx context.Context, n int) error {
 		w.printf("Your copy is kept in %s.\n", w.rel(backup))
 	}
 	w.printf("%s is now the finished step %d: every check of its exercises passes (%s shows it).\n", w.rel(dst), n, w.cmd("check"))
-	w.nextStep(st)
+	w.nextStep(st, p)
 	return nil
 }
 
-// nextStep says what comes after step st is done: the next step with an
-// exercise not done.
-func (w *Workshop) nextStep(st *Step) {
+// nextStep says what comes after step st (or its core) is done: the next
+// step with an exercise not done; after the last, the exercises still to
+// do, if any. p is the progress, or nil to read it.
+func (w *Workshop) nextStep(st *Step, p *Progress) {
 	steps, err := LoadSteps(w.Root)
-	p, perr := loadProgress(w.Dir)
-	if err == nil && perr == nil {
+	if p == nil {
+		var perr error
+		if p, perr = loadProgress(w.Dir); perr != nil {
+			err = perr
+		}
+	}
+	if err == nil {
 		for _, s := range steps {
 			if s.Num > st.Num && p.current(s) != nil {
 				w.printf("Next: step %d, %s.\n", s.Num, w.cmd(fmt.Sprintf("start %d", s.Num)))
 				return
 			}
 		}
+		var undone []string
+		first := 0
+		for _, s := range steps {
+			for _, e := range s.Order() {
+				if !p.isDone(e.ID) {
+					undone = append(undone, fmt.Sprintf("%s (%s)", e.ID, e.Track))
+					if first == 0 {
+						first = s.Num
+					}
+				}
+			}
+		}
+		if len(undone) > 0 {
+			w.printf("That was the last step with exercises. Still to do: %s; %s, then %s names them.\n",
+				strings.Join(undone, ", "), w.cmd(fmt.Sprintf("start %d", first)), w.cmd("status"))
+			return
+		}
 	}
-	w.printf("That was the last step with exercises to do: read the READMEs of the steps after it, and try their \"going further\" exercises.\n")
+	w.printf("That was the last step with exercises, and every exercise is done: read the READMEs of the steps after it, and try their \"going further\" exercises.\n")
 }
 
 // current returns the progress, the step being worked on and its current

@@ -43,8 +43,8 @@ func main() {
 	println(s)
 }
 `,
-	"step02-demo/exercises/2.1.md": "# 2.1 Say hello\nminutes: 10\nslides: 44\nread: README.md#the-idea\n\nSay hello.\n\n## Hint 1\n\nOne.\n\n## Hint 2\n\nTwo.\n\n## Hint 3\n\nThree.\n",
-	"step02-demo/exercises/2.2.md": "# 2.2 Shout\nminutes: 10\nslides: 45\nread: README.md#the-idea\n\nShout.\n\n## Hint 1\n\nOne.\n\n## Hint 2\n\nTwo.\n\n## Hint 3\n\nThree.\n\n## Stub\n\n```go\n// TODO: shout.\n```\n",
+	"step02-demo/exercises/2.1.md": "# 2.1 Say hello\nminutes: 10\nslides: 44\nread: README.md#the-idea\ntrack: core\n\nSay hello.\n\n## Hint 1\n\nOne.\n\n## Hint 2\n\nTwo.\n\n## Hint 3\n\nThree.\n",
+	"step02-demo/exercises/2.2.md": "# 2.2 Shout\nminutes: 10\nslides: 45\nread: README.md#the-idea\ntrack: extra\n\nShout.\n\n## Hint 1\n\nOne.\n\n## Hint 2\n\nTwo.\n\n## Hint 3\n\nThree.\n\n## Stub\n\n```go\n// TODO: shout.\n```\n",
 }
 
 // newRepo writes the files of a repository (demoRepo with changes: a file
@@ -402,7 +402,7 @@ func TestStatus(t *testing.T) {
 	root := newRepo(t, nil)
 	var out bytes.Buffer
 	w := newWorkshop(root, &out)
-	if err := w.Status(); err != nil {
+	if err := w.Status(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "Step 2 (not started; make start 2)") || !strings.HasSuffix(out.String(), "Next: make start 2.\n") {
@@ -413,12 +413,13 @@ func TestStatus(t *testing.T) {
 	}
 	_ = w.Hint("")
 	out.Reset()
-	if err := w.Status(); err != nil {
+	if err := w.Status(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	want := "Step 2, in work/step02-demo (current):\n" +
-		"  now ->     2.1 Say hello (about 10 minutes, 1 of 3 hints seen)\n" +
-		"             2.2 Shout (about 10 minutes)\n" +
+		"  now ->     core  2.1 Say hello (about 10 minutes, 1 of 3 hints seen)\n" +
+		"             extra 2.2 Shout (about 10 minutes)\n" +
+		"The core track, the three-hour workshop's: 0 of 1 exercises done (about 10 minutes in all); the extras are for later.\n" +
 		"Next: exercise 2.1; make check checks it, make hint gives a hint.\n"
 	if out.String() != want {
 		t.Errorf("status:\n%s\nwant\n%s", out.String(), want)
@@ -428,7 +429,8 @@ func TestStatus(t *testing.T) {
 // fileCheck is a check that passes when the copy's main.go holds s.
 func fileCheck(s string) check.Case {
 	return check.Case{
-		Name: "main.go holds " + s,
+		Commands: []string{"demo"},
+		Name:     "main.go holds " + s,
 		Run: func(ctx context.Context, env *check.Env) error {
 			b, err := os.ReadFile(filepath.Join(env.Dir(), "cmd", "demo", "main.go"))
 			if err != nil {
@@ -485,11 +487,11 @@ func TestCheck(t *testing.T) {
 		}},
 		{"a pass names the next exercise", "import (\n", "import (\n\t\"fmt\"\n", nil, []string{
 			"2 of 2 checks pass.\nExercise 2.1 is done.\n",
-			"Next: exercise 2.2, Shout",
+			"The core of step 2 is done.\nThat was the last step with exercises. Still to do: 2.2 (extra); make start 2, then make status names them.\nOr go on with its extras, for self-paced learners:\n\nNext extra: exercise 2.2, Shout",
 		}},
 		{"the last one ends the step", "// TODO: shout.", `s += "!"`, nil, []string{
 			"Exercise 2.2 is done.\nStep 2 is done: every one of its exercises passes.\n",
-			"That was the last step with exercises to do",
+			"That was the last step with exercises, and every exercise is done",
 		}},
 	}
 	for _, tt := range tests {

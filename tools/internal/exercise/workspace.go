@@ -127,10 +127,19 @@ func (w *Workshop) writeGoWork() error {
 		}
 	}
 	slices.Sort(uses)
+	// The workshop's own command, so that go run ../../tools/cmd/workshop
+	// works from inside a copy, where this go.work is the workspace.
+	tools := filepath.Join(w.Root, "tools")
+	if ok, err := exists(filepath.Join(tools, "go.mod")); err == nil && ok {
+		if rel, err := filepath.Rel(w.Dir, tools); err == nil {
+			uses = append(uses, "\t"+filepath.ToSlash(rel))
+		}
+	}
 
 	var b strings.Builder
 	b.WriteString("// The workspace of your copies of the steps, written by the workshop's\n")
-	b.WriteString("// start and catchup commands, so that Go and your editor build each copy on its own.\n")
+	b.WriteString("// start and catchup commands, so that Go and your editor build each copy on its own,\n")
+	b.WriteString("// and go run ../../tools/cmd/workshop works from inside a copy.\n")
 	b.WriteString(strings.Join(head, "\n") + "\n\nuse (\n" + strings.Join(uses, "\n") + "\n)\n")
 	if len(replaces) > 0 {
 		b.WriteString("\n// As in the repository's go.work.\n" + strings.Join(replaces, "\n") + "\n")

@@ -29,11 +29,21 @@ func (e *BuildError) Error() string {
 	return fmt.Sprintf("%s does not compile:\n%s", e.Dir, e.Output)
 }
 
-// NewBuild builds every command of the step in dir (go build ./cmd/...) into
-// binDir, which must exist. env is added to the go command's environment
-// (GOWORK=…, for example). A compile error is a *BuildError.
-func NewBuild(ctx context.Context, dir, binDir string, env []string) (*Build, error) {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", binDir+string(filepath.Separator), "./cmd/...")
+// NewBuild builds the commands of the step in dir (cmds, such as "addsvc":
+// go build ./cmd/addsvc; every command, ./cmd/..., if none) into binDir,
+// which must exist. Keep binDir from one check to the next: go build links
+// a binary again only when its code changed, so that checking a copy that
+// did not change costs no link. env is added to the go command's
+// environment (GOWORK=…, for example). A compile error is a *BuildError.
+func NewBuild(ctx context.Context, dir, binDir string, env []string, cmds ...string) (*Build, error) {
+	args := []string{"build", "-o", binDir + string(filepath.Separator)}
+	if len(cmds) == 0 {
+		args = append(args, "./cmd/...")
+	}
+	for _, c := range cmds {
+		args = append(args, "./cmd/"+c)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer

@@ -18,16 +18,53 @@ type Case struct {
 	// address, the URL and 200".
 	Name string
 	// Run checks it. It returns nil when the check passes, or an error that
-	// says, in plain words, what the service did instead and what was
-	// expected; the attendee reads it as it is.
+	// says, in plain words, what was sent, what came back, what was
+	// expected, and the most likely place of the bug (both, where two fit);
+	// the attendee reads it as it is.
 	Run func(ctx context.Context, env *Env) error
+	// Commands are the commands of the step that the case runs, which the
+	// check builds: {"addsvc"} if empty.
+	Commands []string
+}
+
+// DefaultCommand is the command that a case runs if it names none.
+const DefaultCommand = "addsvc"
+
+// Commands returns the commands that the cases run, in order, each once:
+// the binaries to build for them.
+func Commands(cases []Case) []string {
+	var cmds []string
+	for _, c := range cases {
+		names := c.Commands
+		if len(names) == 0 {
+			names = []string{DefaultCommand}
+		}
+		for _, n := range names {
+			if !slices.Contains(cmds, n) {
+				cmds = append(cmds, n)
+			}
+		}
+	}
+	return cmds
 }
 
 // Env is what a case runs with: the attendee's build, and what the case
 // starts (services, a Zipkin collector), stopped when the case ends.
 type Env struct {
-	build   *Build
-	cleanup []func()
+	build    *Build
+	cleanup  []func()
+	services []*Service
+}
+
+// Drain drains every service that the case started (see Service.Drain), at
+// once: then their logs are whole, and the collector has every span they
+// will send.
+func (e *Env) Drain() {
+	var wg sync.WaitGroup
+	for _, s := range e.services {
+		wg.Go(s.Drain)
+	}
+	wg.Wait()
 }
 
 // Dir returns the directory of the step being checked.

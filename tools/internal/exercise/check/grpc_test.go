@@ -97,7 +97,7 @@ func serveAdd(t *testing.T) string {
 }
 
 func TestCallGRPC(t *testing.T) {
-	s := &Service{GRPCAddr: serveAdd(t), log: &logLines{}, done: make(chan struct{})}
+	s := &Service{GRPCAddr: serveAdd(t), log: newLogLines(), done: make(chan struct{})}
 	defer s.Stop()
 	close(s.done)
 	ctx := context.Background()

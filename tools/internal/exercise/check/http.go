@@ -28,10 +28,7 @@ type Response struct {
 // String describes the answer in a few words, for messages:
 // HTTP 200: {"v":3}.
 func (r *Response) String() string {
-	body := strings.TrimSpace(r.Body)
-	if len(body) > 200 {
-		body = body[:200] + "…"
-	}
+	body := clip(strings.TrimSpace(r.Body))
 	if body == "" {
 		return fmt.Sprintf("HTTP %d with an empty body", r.Status)
 	}
@@ -75,7 +72,7 @@ func (s *Service) Do(ctx context.Context, method, path, contentType, body string
 	defer cancel()
 	what := fmt.Sprintf("%s %s", method, path)
 	if body != "" {
-		what += " " + body
+		what += " " + clip(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+s.HTTPAddr+path, strings.NewReader(body))
 	if err != nil {

@@ -14,12 +14,17 @@ import (
 	"google.golang.org/grpc"
 )
 
-// Timeouts of the harness.
+// Timeouts of the harness. A check waits on events, not for the longest
+// time something may take: the line that it waits for is logged, the
+// service listens or exits, the collector gets a batch. When what it waits
+// for has not come within a short grace, it stops the service gracefully
+// (Drain) and waits for it to exit, which writes every line and sends every
+// span still on its way: then what is there is all there is.
 const (
 	startTimeout = 60 * time.Second       // for a service to listen, on a busy machine too
-	stopTimeout  = 10 * time.Second       // for a killed service to be gone
-	logWait      = 4 * time.Second        // for an awaited log line, on a busy machine too
-	pollEvery    = 20 * time.Millisecond  // how often waits look again
+	stopTimeout  = 10 * time.Second       // for a stopped service to be gone
+	logGrace     = 250 * time.Millisecond // for an awaited log line, before the service is drained
+	pollEvery    = 20 * time.Millisecond  // how often waits look again, where no event tells
 	dialTimeout  = 200 * time.Millisecond // for one try to connect
 )
 
@@ -66,7 +71,7 @@ func (e *Env) Start(ctx context.Context, opts Options) (*Service, error) {
 	if name == "" {
 		name = "addsvc"
 	}
-	s := &Service{name: name, log: &logLines{}, done: make(chan struct{})}
+	s := &Service{name: name, log: newLogLines(), done: make(chan struct{})}
 	args := []string{"-http-addr", "127.0.0.1:0"}
 	if opts.GRPC {
 		args = append(args, "-grpc-addr", "127.0.0.1:0")
@@ -86,6 +91,7 @@ func (e *Env) Start(ctx context.Context, opts Options) (*Service, error) {
 		close(s.done)
 	}()
 	e.cleanup = append(e.cleanup, s.Stop)
+	e.services = append(e.services, s)
 
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
@@ -100,6 +106,7 @@ func (e *Env) Start(ctx context.Context, opts Options) (*Service, error) {
 	}
 	for _, l := range listens {
 		for {
+			changed := s.log.changed()
 			if *l.addr == "" {
 				for _, line := range s.Log() {
 					if m := l.re.FindStringSubmatch(line); m != nil {
@@ -119,7 +126,8 @@ func (e *Env) Start(ctx context.Context, opts Options) (*Service, error) {
 					return nil, fmt.Errorf("%s did not log where it listens (%q) within %s; %s", name, l.what, startTimeout, s.LogExcerpt())
 				}
 				return nil, fmt.Errorf("%s does not accept connections on %s after %s; %s", name, *l.addr, startTimeout, s.LogExcerpt())
-			case <-time.After(pollEvery):
+			case <-changed:
+			case <-time.After(pollEvery): // the line is there; the port may not accept yet
 			}
 		}
 	}
@@ -140,12 +148,7 @@ func canDial(ctx context.Context, addr string) bool {
 // Stop kills the service, if it is still running, and waits until it is
 // gone. The harness stops every service when its case ends.
 func (s *Service) Stop() {
-	s.mu.Lock()
-	if s.conn != nil {
-		s.conn.Close()
-		s.conn = nil
-	}
-	s.mu.Unlock()
+	s.closeConn()
 	select {
 	case <-s.done:
 		return
@@ -155,6 +158,35 @@ func (s *Service) Stop() {
 	select {
 	case <-s.done:
 	case <-time.After(stopTimeout):
+	}
+}
+
+func (s *Service) closeConn() {
+	s.mu.Lock()
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
+	s.mu.Unlock()
+}
+
+// Drain stops the service gracefully, as Ctrl-C does, and waits until it
+// has exited: by then it has logged every request it answered and sent its
+// last spans, so that Log and the collector hold all there will ever be.
+// The service answers no more requests. A service that does not exit within
+// stopTimeout is killed.
+func (s *Service) Drain() {
+	s.closeConn()
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = interrupt(s.cmd.Process)
+	select {
+	case <-s.done:
+	case <-time.After(stopTimeout):
+		s.Stop()
 	}
 }
 
@@ -175,40 +207,54 @@ func (s *Service) Log() []string {
 	return s.log.lines()
 }
 
-// WaitLog waits until the service logs a line for which match is true, for
-// a few seconds at most (a service may log a request after answering it),
-// and returns that line. Its error, when none comes, says "the service
-// logged no line " + what, and shows the log.
+// WaitLog waits until the service logs a line for which match is true (a
+// service may log a request just after answering it), and returns that
+// line. If none has come within a short grace, it drains the service (see
+// Drain: it answers no more requests) and looks at its whole log once more.
+// Its error, when none comes, says "the service logged no line " + what, and
+// shows the end of the log.
 func (s *Service) WaitLog(ctx context.Context, what string, match func(line string) bool) (string, error) {
-	deadline := time.Now().Add(logWait)
+	grace := time.NewTimer(logGrace)
+	defer grace.Stop()
 	for {
+		changed := s.log.changed()
 		for _, l := range s.Log() {
 			if match(l) {
 				return l, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			return "", fmt.Errorf("the service logged no line %s; %s", what, s.LogExcerpt())
-		}
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
-		case <-time.After(pollEvery):
+		case <-changed:
+		case <-s.done:
+			return s.lastLook(what, match)
+		case <-grace.C:
+			s.Drain()
+			return s.lastLook(what, match)
 		}
 	}
 }
 
-// Settle waits a moment for log lines still on their way, before a check
-// counts lines.
-func (s *Service) Settle(ctx context.Context) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(200 * time.Millisecond):
+// lastLook looks for the line once the service has exited.
+func (s *Service) lastLook(what string, match func(line string) bool) (string, error) {
+	for _, l := range s.Log() {
+		if match(l) {
+			return l, nil
+		}
 	}
+	return "", fmt.Errorf("the service logged no line %s; %s", what, s.LogExcerpt())
+}
+
+// Settle drains the service (see Drain) before a check counts its lines:
+// every line of every request answered is then in its log. The service
+// answers no more requests.
+func (s *Service) Settle(ctx context.Context) {
+	s.Drain()
 }
 
 // maxExcerpt is how many of its last log lines an error shows.
-const maxExcerpt = 15
+const maxExcerpt = 8
 
 // LogExcerpt returns "its log:" and the service's last lines, indented, for
 // an error message.
@@ -222,22 +268,49 @@ func (s *Service) LogExcerpt() string {
 		lines = lines[len(lines)-maxExcerpt:]
 		head = fmt.Sprintf("the last %d lines of its log:", maxExcerpt)
 	}
-	return head + "\n    " + strings.Join(lines, "\n    ")
+	clipped := make([]string, len(lines))
+	for i, l := range lines {
+		clipped[i] = clipN(l, maxLogLine)
+	}
+	return head + "\n    " + strings.Join(clipped, "\n    ")
 }
+
+// maxLogLine is how much of one log line a message shows.
+const maxLogLine = 160
 
 // maxLines bounds the lines kept of a service's log.
 const maxLines = 10000
 
-// logLines collects what a process writes, line by line.
+// logLines collects what a process writes, line by line, and tells those
+// who wait that a line came.
 type logLines struct {
 	mu      sync.Mutex
 	done    []string
 	partial []byte
+	notify  chan struct{} // closed, and replaced, when a line comes
+}
+
+func newLogLines() *logLines {
+	return &logLines{notify: make(chan struct{})}
+}
+
+// changed returns a channel that is closed when the next line comes.
+func (l *logLines) changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.notify
 }
 
 func (l *logLines) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	before := len(l.done)
+	defer func() {
+		if len(l.done) != before {
+			close(l.notify)
+			l.notify = make(chan struct{})
+		}
+	}()
 	l.partial = append(l.partial, p...)
 	for {
 		i := strings.IndexByte(string(l.partial), '\n')

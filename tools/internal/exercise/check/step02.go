@@ -18,7 +18,7 @@ type request struct {
 func (r request) String() string {
 	s := r.method + " " + r.path
 	if r.body != "" {
-		s += " " + r.body
+		s += " " + clip(r.body)
 	}
 	return s
 }

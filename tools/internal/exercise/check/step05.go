@@ -118,7 +118,7 @@ func ordinal(n int) string {
 // limitWait is how long a check waits for a request that the rate limiter
 // should refuse at once: a limiter that waits for a token instead (slide
 // 76's) would hold it for 1000 seconds.
-const limitWait = 3 * time.Second
+const limitWait = time.Second
 
 // limited sends x and checks that the limiter refuses it at once: 429 and
 // "rate limit exceeded", never 503.

@@ -42,14 +42,14 @@ func postError(path, body string, status int, msg string) httpError {
 }
 
 func (x httpError) String() string {
-	body := x.body
-	if len(body) > 60 {
-		body = fmt.Sprintf("(a body of %d bytes)", len(body))
-	}
-	if body == "" {
+	if x.body == "" {
 		return x.method + " " + x.path
 	}
-	return x.method + " " + x.path + " " + body
+	body := x.body
+	if strings.TrimSpace(body) == "" {
+		body = fmt.Sprintf("(%d spaces)", len(body))
+	}
+	return x.method + " " + x.path + " " + clip(body)
 }
 
 // wanted describes the answer that x must get, for messages.
@@ -86,17 +86,17 @@ func (x httpError) do(ctx context.Context, s *Service, why string) error {
 		if why != "" {
 			what += "; " + why
 		}
-		return fail(what)
+		return fail(what + ". Look at errorStatus, in addtransport/http.go")
 	}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return fail("the body is JSON, so its Content-Type says application/json (set the header before WriteHeader: headers set after it are never sent)")
+		return fail("the body is JSON, so its Content-Type says application/json (set the header before WriteHeader: headers set after it are never sent). Look at writeHTTPError, in addtransport/http.go")
 	}
 	msg, err := errorMessage(resp.Body)
 	if err != nil {
-		return fail(err.Error())
+		return fail(err.Error() + ". Look at writeHTTPError, in addtransport/http.go")
 	}
 	if x.msg != "" && msg != x.msg {
-		return fail(fmt.Sprintf("the message is %q, not %q: the body holds the error's own message, err.Error()", msg, x.msg))
+		return fail(fmt.Sprintf("the message is %q, not %q: the body holds the error's own message, err.Error() (writeHTTPError, in addtransport/http.go)", msg, x.msg))
 	}
 	return nil
 }
@@ -248,13 +248,53 @@ func (c grpcCall) do(ctx context.Context, s *Service, why string) error {
 		answer = "the status " + grpcStatusText(err)
 	}
 	text := fmt.Sprintf("%s answered %s, but it should answer %s", c, answer, c.wanted())
-	if code == codes.Unknown {
-		text += " (Unknown is grpc-go's code for an error that is not a status: make one with status.Error)"
+	if cause := c.likelyCause(v, code, msg); cause != "" {
+		return errors.New(text + ".\n" + cause)
 	}
 	if why != "" {
 		text += ": " + why
 	}
 	return errors.New(text)
+}
+
+// likelyCause names the most likely places of the bug, from what came
+// back, or "" if the case's own words say it best.
+func (c grpcCall) likelyCause(v string, code codes.Code, msg string) string {
+	encode := "encodeGRPC" + c.method + "Reply"
+	beyond32 := c.method == "Sum" && c.hasArgBeyond32Bits()
+	switch {
+	case code == codes.Unknown:
+		return "Unknown is grpc-go's code for an error that is not a status: grpcStatus, in addtransport/grpc.go, makes one with status.Error(code, err.Error())"
+	case c.code != codes.OK && code == codes.OK && (v == "0" || v == `""`) && beyond32:
+		return fmt.Sprintf("Two places fit: %s, in addtransport/grpc.go, may drop the broken rule inside the response (return nil, resp.Err when it is set); "+
+			"or decodeGRPCSumRequest may pass the arguments through 32 bits (int(int32(…))), which wraps them around before the rule sees them", encode)
+	case c.code != codes.OK && code == codes.OK && (v == "0" || v == `""`):
+		return fmt.Sprintf("The broken rule came back as an empty result: %s, in addtransport/grpc.go, must return it as the call's error (return nil, resp.Err when resp.Err is set)", encode)
+	case c.code != codes.OK && code == codes.OK && beyond32:
+		return "An argument beyond 32 bits wrapped around before the business rule saw it: decodeGRPCSumRequest, in addtransport/grpc.go, converts int64 to int directly (int(req.A)), never through int32"
+	case c.code == codes.OK && code == codes.OK:
+		return fmt.Sprintf("The result is lost on the way: decodeGRPC%sRequest (the arguments) or %s (the result), in addtransport/grpc.go", c.method, encode)
+	case c.code != codes.OK && code != c.code && code != codes.OK:
+		return fmt.Sprintf("The error came back with the wrong code: grpcStatus, in addtransport/grpc.go, gives %s for this error", c.code)
+	case c.code != codes.OK && code == c.code:
+		return "The code is right, the message is not: grpcStatus, in addtransport/grpc.go, keeps the error's own message, err.Error()"
+	}
+	return ""
+}
+
+// hasArgBeyond32Bits reports whether the call's request holds an integer
+// outside 32 bits.
+func (c grpcCall) hasArgBeyond32Bits() bool {
+	var args map[string]any
+	if json.Unmarshal([]byte(c.req), &args) != nil {
+		return false
+	}
+	for _, a := range args {
+		if f, ok := a.(float64); ok && (f > int32Max || f < int32Min) {
+			return true
+		}
+	}
+	return false
 }
 
 // grpcCase starts the service with gRPC and flags, and makes each call in
@@ -366,7 +406,7 @@ type addcliRun struct {
 	stderr string   // the line it must print first on stderr, if it must fail
 }
 
-func (r addcliRun) String() string { return "addcli " + strings.Join(r.args, " ") }
+func (r addcliRun) String() string { return "addcli " + clipArgs(r.args) }
 
 // run runs addcli with the address flag of transport (-http-addr or
 // -grpc-addr) and checks what it prints and its exit code.
@@ -376,8 +416,8 @@ func (r addcliRun) run(ctx context.Context, env *Env, addrFlag, addr, why string
 	if err != nil {
 		return err
 	}
-	shown := fmt.Sprintf("addcli %s exited %d, printing on stdout %q and on stderr %q", strings.Join(args, " "), out.ExitCode,
-		strings.TrimSpace(out.Stdout), strings.TrimSpace(out.Stderr))
+	shown := fmt.Sprintf("addcli %s exited %d, printing on stdout %q and on stderr %q", clipArgs(args), out.ExitCode,
+		clip(strings.TrimSpace(out.Stdout)), clip(strings.TrimSpace(out.Stderr)))
 	if r.stderr == "" {
 		if out.ExitCode != 0 || strings.TrimSpace(out.Stdout) != r.stdout {
 			return fmt.Errorf("%s, but it should print %q and exit 0", shown, r.stdout)
@@ -405,6 +445,16 @@ var transports = []struct {
 	{"gRPC", "-grpc-addr", func(s *Service) string { return s.GRPCAddr }},
 }
 
+// clientErrors says where each client turns the server's errors back into
+// the service's own.
+var clientErrors = map[string]string{
+	"HTTP": "errorFromHTTP, in addtransport/http_client.go",
+	"gRPC": "the errorsFromGRPC middleware, in addtransport/grpc_client.go",
+}
+
+// addcliToo are the commands of a case that runs addcli against addsvc.
+var addcliToo = []string{"addsvc", "addcli"}
+
 // step06ClientErrors checks exercise 6.3: the clients turn the server's
 // errors back into the service's own, over both transports, as addcli shows.
 func step06ClientErrors() []Case {
@@ -412,7 +462,8 @@ func step06ClientErrors() []Case {
 	for _, t := range transports {
 		cases = append(cases,
 			Case{
-				Name: fmt.Sprintf("over %s, addcli sum 1 2 prints 3 and addcli concat x y prints xy", t.name),
+				Commands: addcliToo,
+				Name:     fmt.Sprintf("over %s, addcli sum 1 2 prints 3 and addcli concat x y prints xy", t.name),
 				Run: func(ctx context.Context, env *Env) error {
 					s, err := env.Start(ctx, Options{GRPC: true})
 					if err != nil {
@@ -427,13 +478,14 @@ func step06ClientErrors() []Case {
 				},
 			},
 			Case{
-				Name: fmt.Sprintf("over %s, a broken rule is the service's own error: addcli sum 0 0 exits 1 with \"addcli: %s\", and so for the other rules", t.name, msgTwoZeroes),
+				Commands: addcliToo,
+				Name:     fmt.Sprintf("over %s, a broken rule is the service's own error: addcli sum 0 0 exits 1 with \"addcli: %s\", and so for the other rules", t.name, msgTwoZeroes),
 				Run: func(ctx context.Context, env *Env) error {
 					s, err := env.Start(ctx, Options{GRPC: true})
 					if err != nil {
 						return err
 					}
-					why := "the client turns the server's answer back into the service's own error, addservice.BusinessError(message), which addcli prints as it is"
+					why := fmt.Sprintf("the client turns the server's answer back into the service's own error, addservice.BusinessError(message), which addcli prints as it is: look at %s", clientErrors[t.name])
 					for _, r := range []addcliRun{
 						{args: []string{"sum", "0", "0"}, stderr: "addcli: " + msgTwoZeroes},
 						{args: []string{"sum", "2147483647", "1"}, stderr: "addcli: " + msgOverflow},
@@ -447,7 +499,8 @@ func step06ClientErrors() []Case {
 				},
 			},
 			Case{
-				Name: fmt.Sprintf("over %s, with the server's bucket empty (%s), addcli sum 1 2 exits 1 with \"addcli: server: %s\"", t.name, strings.Join(oneToken, " "), msgLimited),
+				Commands: addcliToo,
+				Name:     fmt.Sprintf("over %s, with the server's bucket empty (%s), addcli sum 1 2 exits 1 with \"addcli: server: %s\"", t.name, strings.Join(oneToken, " "), msgLimited),
 				Run: func(ctx context.Context, env *Env) error {
 					s, err := env.Start(ctx, Options{GRPC: true, Flags: oneToken})
 					if err != nil {
@@ -459,7 +512,7 @@ func step06ClientErrors() []Case {
 					}
 					limited := addcliRun{args: []string{"sum", "1", "2"}, stderr: "addcli: server: " + msgLimited}
 					return limited.run(ctx, env, t.flag, t.addr(s),
-						`the server's refusal comes back as an error that wraps ratelimit.ErrLimited, with the prefix "server: ": fmt.Errorf("server: %w", ratelimit.ErrLimited)`)
+						fmt.Sprintf(`the server's refusal comes back as an error that wraps ratelimit.ErrLimited, with the prefix "server: ": fmt.Errorf("server: %%w", ratelimit.ErrLimited), in %s`, clientErrors[t.name]))
 				},
 			},
 		)

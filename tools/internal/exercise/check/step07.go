@@ -141,7 +141,11 @@ func listSpans(spans []Span) string {
 		return "\n    (none)"
 	}
 	var b strings.Builder
-	for _, s := range spans {
+	for i, s := range spans {
+		if i == maxSpansShown {
+			fmt.Fprintf(&b, "\n    … and %d more", len(spans)-i)
+			break
+		}
 		b.WriteString("\n    " + spanText(s))
 	}
 	return b.String()
@@ -335,13 +339,18 @@ func step07EndpointSpans() []Case {
 				if err != nil {
 					return err
 				}
-				for _, c := range calls {
-					t := newB3(64)
-					sent, err := c.send(ctx, s, t)
-					if err != nil {
+				// Every call first, then their spans: waiting for spans
+				// drains the service.
+				traces := make([]b3, len(calls))
+				sent := make([]string, len(calls))
+				for i, c := range calls {
+					traces[i] = newB3(64)
+					if sent[i], err = c.send(ctx, s, traces[i]); err != nil {
 						return err
 					}
-					if err := endpointSpan(ctx, z, t, c.server, c.endpoint, c.wantErr, sent); err != nil {
+				}
+				for i, c := range calls {
+					if err := endpointSpan(ctx, z, traces[i], c.server, c.endpoint, c.wantErr, sent[i]); err != nil {
 						return err
 					}
 				}
@@ -365,6 +374,13 @@ func step07EndpointSpans() []Case {
 	}
 }
 
+// Where exercise 7.3's clients are, and how their spans are named.
+var (
+	clientFile     = map[string]string{"HTTP": "addtransport/http_client.go (NewHTTPClient)", "gRPC": "addtransport/grpc_client.go (NewGRPCClient)"}
+	clientSpanName = map[string]string{"HTTP": `"POST /sum"`, "gRPC": "pb.Add_Sum_FullMethodName"}
+	clientTrace    = map[string]string{"HTTP": "HTTPClientTrace", "gRPC": "GRPCClientTrace"}
+)
+
 // step07Inject checks exercise 7.3: the clients inject their trace, so that
 // one addcli call is one trace across client and server.
 func step07Inject() []Case {
@@ -375,7 +391,8 @@ func step07Inject() []Case {
 			name = spanGRPCSum
 		}
 		cases = append(cases, Case{
-			Name: fmt.Sprintf("over %s, addcli -zipkin-url … sum 1 2 and addsvc share one trace: addcli's CLIENT span %q is the parent of addsvc's SERVER span", tr.name, name),
+			Commands: []string{"addsvc", "addcli"},
+			Name:     fmt.Sprintf("over %s, addcli -zipkin-url … sum 1 2 and addsvc share one trace: addcli's CLIENT span %q is the parent of addsvc's SERVER span", tr.name, name),
 			Run: func(ctx context.Context, env *Env) error {
 				s, z, err := tracedService(ctx, env)
 				if err != nil {
@@ -407,7 +424,17 @@ func step07Inject() []Case {
 				}
 				c, ok := findSpan(spans, client)
 				if !ok {
-					return fmt.Errorf("after %s, addcli sent no CLIENT span %q; the collector received:%s\nThe client's trace option starts a CLIENT span around each request, a child of the span in the context, and injects its context into the request", ran, name, listSpans(spans))
+					other, named := findSpan(spans, func(s Span) bool { return s.Kind == kindClient && serviceOf(s) == "addcli" })
+					if named {
+						linkedToo := ""
+						if _, ok := findSpan(spans, func(s Span) bool { return isServerSpan(s, name) && s.ParentID == other.ID }); ok {
+							linkedToo = " (it is injected: addsvc's SERVER span is its child)"
+						}
+						return fmt.Errorf("after %s, addcli sent a %s%s, but it should be called %q (Zipkin lowercases names): name the client's trace option in %s with kitzipkin.Name(%s)",
+							ran, spanText(other), linkedToo, name, clientFile[tr.name], clientSpanName[tr.name])
+					}
+					return fmt.Errorf("after %s, addcli sent no CLIENT span; the collector received:%s\nThe client's trace option (kitzipkin.%s, in %s) starts a CLIENT span around each request, a child of the span in the context, and injects its context into the request",
+						ran, listSpans(spans), clientTrace[tr.name], clientFile[tr.name])
 				}
 				if srv, ok := findSpan(spans, func(s Span) bool { return isServerSpan(s, name) }); ok {
 					return fmt.Errorf("after %s, addcli sent its %s, but addsvc's %s is not its child, in its trace: the client's trace option injects the CLIENT span's context into the request's B3 headers (or metadata), where the server finds it", ran, spanText(c), spanText(srv))

@@ -10,12 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"time"
 )
-
-// spanWait is how long WaitSpans waits: reporters send spans in batches, at
-// most a second apart by default.
-const spanWait = 5 * time.Second
 
 // Span is one span as Zipkin's v2 JSON API carries it.
 type Span struct {
@@ -59,8 +54,8 @@ func (s Span) String() string {
 // Zipkin is a stand-in Zipkin collector: an HTTP server on a loopback port
 // that takes the spans POSTed to /api/v2/spans and keeps them.
 type Zipkin struct {
-	srv  *httptest.Server
-	wait time.Duration // how long WaitSpans waits
+	srv *httptest.Server
+	env *Env // whose services WaitSpans drains
 
 	mu       sync.Mutex
 	spans    []Span
@@ -70,7 +65,7 @@ type Zipkin struct {
 // Zipkin starts a stand-in Zipkin collector, closed when the case ends.
 // Give its URL to the service (-zipkin-url).
 func (e *Env) Zipkin() *Zipkin {
-	z := &Zipkin{wait: spanWait}
+	z := &Zipkin{env: e}
 	z.srv = httptest.NewServer(http.HandlerFunc(z.serve))
 	e.cleanup = append(e.cleanup, z.srv.Close)
 	return z
@@ -118,6 +113,9 @@ func (z *Zipkin) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// maxSpansShown is how many spans a message lists.
+const maxSpansShown = 6
+
 // Spans returns the spans received so far.
 func (z *Zipkin) Spans() []Span {
 	z.mu.Lock()
@@ -125,26 +123,27 @@ func (z *Zipkin) Spans() []Span {
 	return append([]Span(nil), z.spans...)
 }
 
-// WaitSpans waits until done is true of the spans received so far, for a few
-// seconds at most, and returns them. Its error, when that does not happen,
-// says "the collector received no spans " + what, and lists what it did
-// receive.
+// WaitSpans returns the spans received once done is true of them. Reporters
+// send spans in batches, a second apart or so, and every span left when
+// they close: so unless done is true already, WaitSpans drains the case's
+// services (Env.Drain: they answer no more requests, and have sent their
+// last spans once they have exited) and looks once more. Commands run to
+// their end (addcli) have sent theirs already. Its error, when done is not
+// true, says "the collector received no spans " + what, and lists what it
+// did receive.
 func (z *Zipkin) WaitSpans(ctx context.Context, what string, done func([]Span) bool) ([]Span, error) {
-	deadline := time.Now().Add(z.wait)
-	for {
-		spans := z.Spans()
-		if done(spans) {
-			return spans, nil
-		}
-		if time.Now().After(deadline) {
-			return spans, fmt.Errorf("the collector received no spans %s within %s; %s", what, z.wait, z.describe(spans))
-		}
-		select {
-		case <-ctx.Done():
-			return spans, ctx.Err()
-		case <-time.After(pollEvery):
-		}
+	if spans := z.Spans(); done(spans) {
+		return spans, nil
 	}
+	z.env.Drain()
+	if err := ctx.Err(); err != nil {
+		return z.Spans(), err
+	}
+	spans := z.Spans()
+	if done(spans) {
+		return spans, nil
+	}
+	return spans, fmt.Errorf("the collector received no spans %s; %s", what, z.describe(spans))
 }
 
 // describe lists the spans received and the requests refused, for a message.
@@ -157,7 +156,11 @@ func (z *Zipkin) describe(spans []Span) string {
 		b.WriteString("it received none")
 	} else {
 		fmt.Fprintf(&b, "it received %d:", len(spans))
-		for _, s := range spans {
+		for i, s := range spans {
+			if i == maxSpansShown {
+				fmt.Fprintf(&b, "\n    … and %d more", len(spans)-i)
+				break
+			}
 			b.WriteString("\n    " + s.String())
 		}
 	}
