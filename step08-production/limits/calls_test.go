@@ -235,8 +235,10 @@ func TestCallsCountsAMethodNameWithoutAMethod(t *testing.T) {
 
 // TestARefusedCallHoldsNothing is the regression test of calls refused by
 // the tap: grpc-go 1.85 does not end the context of a call that its tap
-// handle refuses, which kept each refused call's memory (its metadata, its
-// timer) until the deadline that its caller chose, an hour here.
+// handle refuses, which kept each refused call's memory (its context, in
+// its connection's, and its timer) until the deadline that its caller
+// chose, an hour here: 10 s of refused calls took a server from 16 to
+// 387 MB.
 func TestARefusedCallHoldsNothing(t *testing.T) {
 	c := NewCalls(1, time.Hour, time.Hour,
 		prometheus.NewCounterVec(prometheus.CounterOpts{Name: "refused"}, []string{"reason"}),
