@@ -208,14 +208,17 @@ func (w *Workshop) report(st *Step, e *Exercise, r check.Result) bool {
 // where the exercise's code is, in maxMessageLines at most.
 func (w *Workshop) explain(st *Step, e *Exercise, f *check.Outcome) string {
 	var where []string
-	for _, r := range st.RegionsOf(e.ID) {
-		where = append(where, fmt.Sprintf("%s:%d", w.rel(filepath.Join(w.copyDir(st), filepath.FromSlash(r.File))), r.BeginLine))
-	}
-	if len(where) > 4 {
-		where = append(where[:4], fmt.Sprintf("and %d more places", len(where)-4))
+	for _, f := range st.filesOf(e.ID) {
+		var lines []string
+		for _, r := range st.RegionsOf(e.ID) {
+			if r.File == f {
+				lines = append(lines, fmt.Sprint(r.BeginLine))
+			}
+		}
+		where = append(where, fmt.Sprintf("%s, line %s", w.rel(filepath.Join(w.copyDir(st), filepath.FromSlash(f))), strings.Join(lines, ", ")))
 	}
 	head := "The first that fails: " + f.Case
-	tail := fmt.Sprintf("Exercise %s's code: %s.", e.ID, strings.Join(where, ", "))
+	tail := fmt.Sprintf("Exercise %s's code (line numbers as start wrote them): %s.", e.ID, strings.Join(where, "; "))
 	body := strings.Split(indent(strings.TrimRight(f.Err.Error(), "\n"), "  "), "\n")
 	room := maxMessageLines - 3 // the head, the tail and a blank line
 	if len(body) > room {
