@@ -262,3 +262,22 @@ func TestHTTPClientRefusesRepliesWithTrailingData(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, v)
 }
+
+// unavailableBody is a request body whose reads fail with an error that
+// has a status of its own, as a limit's does.
+type unavailableBody struct{}
+
+func (unavailableBody) Read([]byte) (int, error) { return 0, unavailable{} }
+
+type unavailable struct{}
+
+func (unavailable) Error() string   { return "too many bodies in flight" }
+func (unavailable) StatusCode() int { return http.StatusServiceUnavailable }
+
+func TestHTTPAnswersAReadErrorWithItsOwnStatus(t *testing.T) {
+	h := newHandler(t, addservice.NewBasicService(), roomy)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sum", unavailableBody{}))
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.JSONEq(t, `{"error":"too many bodies in flight"}`, rec.Body.String())
+}

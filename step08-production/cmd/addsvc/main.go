@@ -132,8 +132,12 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	defer logOut.Stop() // writes out the lines kept
 	logger := newLogger(logOut)
 	// The transports' errors, refusals included, come in floods: they are
-	// logged as counts, at most one line a second for each kind.
-	counted := limits.NewCounting(logger, time.Second, knownErrors...)
+	// logged as counts, at most one line a second for each kind. The
+	// refusals of the limits that every caller meets, and a call's end, are
+	// kinds of their own.
+	counted := limits.NewCounting(logger, time.Second,
+		ratelimit.ErrLimited, gobreaker.ErrOpenState, gobreaker.ErrTooManyRequests,
+		context.Canceled, context.DeadlineExceeded, limits.ErrBodiesInFlight)
 	defer counted.Flush()
 	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(logger, "layer", "tracing"), log.With(counted, "layer", "tracing"))
 	if err != nil {
@@ -185,9 +189,9 @@ type logWriter interface {
 // newLogWriter returns the log's writer to w: zap's buffered writer, which
 // writes the lines out together, within logFlushInterval, rather than with
 // a system call each, as log.NewSyncWriter does (BenchmarkLogPath compares
-// the two), and whose methods, unlike w's, are safe for concurrent use. A line can wait up to logFlushInterval to be
-// seen, and is lost if the process dies (a panic, SIGKILL) before then: run
-// stops it on its way out.
+// the two), and whose methods, unlike w's, are safe for concurrent use. A
+// line can wait up to logFlushInterval to be seen, and is lost if the
+// process dies (a panic, SIGKILL) before then: run stops it on its way out.
 func newLogWriter(w io.Writer) logWriter {
 	return &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(w), Size: logBufferSize, FlushInterval: logFlushInterval}
 }
@@ -198,14 +202,6 @@ const (
 	logFlushInterval = 100 * time.Millisecond
 	logBufferSize    = 64 << 10
 )
-
-// knownErrors are the errors that the counted log tells apart by their
-// message (see limits.Counting): the refusals of the limits that every
-// caller meets, and a call's end.
-var knownErrors = []error{
-	ratelimit.ErrLimited, gobreaker.ErrOpenState, gobreaker.ErrTooManyRequests,
-	context.Canceled, context.DeadlineExceeded, limits.ErrBodiesInFlight,
-}
 
 // config is what the command line sets.
 type config struct {
