@@ -73,7 +73,7 @@ func TestSlowUploadsHoldOnlyWhatTheySent(t *testing.T) {
 	for range 2 * testInFlight / testMaxBody {
 		slowUpload(t, srv, "POST / HTTP/1.1\r\nHost: addsvc\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n")
 	}
-	time.Sleep(50 * time.Millisecond) // for the server to read them
+	time.Sleep(200 * time.Millisecond) // for the server to start reading them
 	assert.Equal(t, http.StatusOK, postStatus(t, srv, `{"a":"x","b":"y"}`, true))
 	assert.Equal(t, http.StatusOK, postStatus(t, srv, `{"a":"x","b":"y"}`+strings.Repeat(" ", testMaxBody/2), true))
 }

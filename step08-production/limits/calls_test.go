@@ -283,7 +283,7 @@ func TestARefusedCallHoldsNothing(t *testing.T) {
 		begin := time.Now()
 		_, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
 		assert.Contains(t, []codes.Code{codes.ResourceExhausted, codes.Canceled}, status.Code(err), "%v", err)
-		assert.Less(t, time.Since(begin), time.Second, "refused at once")
+		assert.Less(t, time.Since(begin), 2*time.Second, "refused at once, not at its deadline")
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -291,7 +291,7 @@ func TestARefusedCallHoldsNothing(t *testing.T) {
 	for i, ctx := range checks {
 		select {
 		case <-ctx.Done():
-		case <-time.After(time.Second):
+		case <-time.After(2 * time.Second):
 			t.Fatalf("refused call %d still holds its context, until its caller's deadline", i)
 		}
 	}

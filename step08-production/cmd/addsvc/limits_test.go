@@ -215,14 +215,22 @@ func TestGRPCBoundsTheCallsInFlight(t *testing.T) {
 }
 
 func TestGRPCRefusesAtOnceACallThatFindsNoRoom(t *testing.T) {
-	r := startConfig(t, func(cfg *config) { cfg.server.maxCalls = 1; cfg.server.callGrace = time.Hour })
+	r := startConfig(t, func(cfg *config) { cfg.server.maxCalls = 1 })
 	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
-	held := dialH2(t, r.grpcAddr, true)
-	held.openStream(t, 1, pb.Add_Sum_FullMethodName)
+	// A stream holds the one call there is room for; its host's own calls
+	// can't cut it off.
+	conn := dialGRPC(t, r.grpcAddr)
+	streamCtx, stopStream := context.WithCancel(context.Background())
+	defer stopStream()
+	held, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(streamCtx)
+	require.NoError(t, err)
+	require.NoError(t, held.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}))
+	_, err = held.Recv()
+	require.NoError(t, err)
 
 	// However far its deadline, a call refused ends at once, and is
 	// counted.
-	client := pb.NewAddClient(dialGRPC(t, r.grpcAddr))
+	client := pb.NewAddClient(conn)
 	for range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
@@ -235,7 +243,7 @@ func TestGRPCRefusesAtOnceACallThatFindsNoRoom(t *testing.T) {
 	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
 	assert.Equal(t, "3", metricValue(metrics, `addsvc_grpc_calls_refused_total{reason="max_calls"}`))
 	assert.Equal(t, "3", metricValue(metrics, `grpc_server_handled_total{grpc_code="ResourceExhausted",grpc_method="Sum",grpc_service="addsvc.Add",grpc_type="unary"}`))
-	held.Close()
+	stopStream()
 	require.NoError(t, r.stop(t))
 }
 
