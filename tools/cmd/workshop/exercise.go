@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,15 @@ func exerciseCommands() []command {
 // newExercises returns the exercise workshop of w. Through make (which sets
 // MAKELEVEL), the commands it suggests are make targets.
 func newExercises(w *workshop) *exercise.Workshop {
-	return exercise.New(w.root, w.stdout, os.Getenv("MAKELEVEL") != "")
+	ex := exercise.New(w.root, w.stdout, os.Getenv("MAKELEVEL") != "")
+	// Without make, name the command as it is typed from here: from inside
+	// a copy, go run ../../tools/cmd/workshop.
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, w.root); err == nil && rel != "." && strings.HasPrefix(rel, "..") {
+			ex.GoRun = "go run " + filepath.ToSlash(filepath.Join(rel, "tools", "cmd", "workshop"))
+		}
+	}
+	return ex
 }
 
 func runStart(ctx context.Context, w *workshop, args []string) error {

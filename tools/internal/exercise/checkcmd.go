@@ -162,7 +162,7 @@ func (w *Workshop) build(ctx context.Context, st *Step, cmds []string) (*check.B
 	var be *check.BuildError
 	if errors.As(err, &be) {
 		w.printf("It does not compile. The Go compiler says (paths are in %s):\n\n%s\n\n", w.rel(dst), be.Output)
-		if missing := w.missingImports(st); len(missing) > 0 {
+		if missing := w.missingImports(st, be.Output); len(missing) > 0 {
 			w.printf("The reference's code there uses imports that your files lack (an editor with gopls adds them on save):\n")
 			for _, m := range missing {
 				w.printf("  %s\n", m)
@@ -209,16 +209,25 @@ func (w *Workshop) report(st *Step, e *Exercise, r check.Result) bool {
 func (w *Workshop) explain(st *Step, e *Exercise, f *check.Outcome) string {
 	var where []string
 	for _, f := range st.filesOf(e.ID) {
+		// The lines of the markers in the attendee's file, or else the
+		// reference's.
+		regions := st.RegionsOf(e.ID)
+		copyFile := filepath.Join(w.copyDir(st), filepath.FromSlash(f))
+		if src, err := os.ReadFile(copyFile); err == nil {
+			if rs, err := ParseRegions(f, src); err == nil {
+				regions = rs
+			}
+		}
 		var lines []string
-		for _, r := range st.RegionsOf(e.ID) {
-			if r.File == f {
+		for _, r := range regions {
+			if r.File == f && r.ID == e.ID {
 				lines = append(lines, fmt.Sprint(r.BeginLine))
 			}
 		}
 		where = append(where, fmt.Sprintf("%s, line %s", w.rel(filepath.Join(w.copyDir(st), filepath.FromSlash(f))), strings.Join(lines, ", ")))
 	}
 	head := "The first that fails: " + f.Case
-	tail := fmt.Sprintf("Exercise %s's code (line numbers as start wrote them): %s.", e.ID, strings.Join(where, "; "))
+	tail := fmt.Sprintf("Exercise %s's code: %s.", e.ID, strings.Join(where, "; "))
 	body := strings.Split(indent(strings.TrimRight(f.Err.Error(), "\n"), "  "), "\n")
 	room := maxMessageLines - 3 // the head, the tail and a blank line
 	if len(body) > room {

@@ -116,6 +116,13 @@ func (w *Workshop) Status(ctx context.Context) error {
 	switch {
 	case p.Step == 0 && len(steps) > 0:
 		w.printf("Next: %s.\n", w.cmd(fmt.Sprintf("start %d", steps[0].Num)))
+	case current != nil && !current.Core():
+		w.printf("Next: exercise %s (extra); %s checks it, %s gives a hint. On the core track: ", current.ID, w.cmd("check"), w.cmd("hint"))
+		for _, st := range steps {
+			if st.Num == p.Step {
+				w.nextStep(st, p)
+			}
+		}
 	case current != nil:
 		w.printf("Next: exercise %s; %s checks it, %s gives a hint.\n", current.ID, w.cmd("check"), w.cmd("hint"))
 	default:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // start removes the imports that only an exercise's code used, so that the
@@ -25,11 +26,12 @@ func (w *Workshop) missingImportsOf(st *Step, id string) []string {
 	return lines
 }
 
-// missingImports is missingImportsOf for every file with an exercise of st.
-func (w *Workshop) missingImports(st *Step) []string {
+// missingImports is missingImportsOf for every file with an exercise of st
+// that the compiler's output names.
+func (w *Workshop) missingImports(st *Step, compilerOutput string) []string {
 	var files []string
 	for _, r := range st.Regions {
-		if !slices.Contains(files, r.File) {
+		if !slices.Contains(files, r.File) && strings.Contains(compilerOutput, r.File+":") {
 			files = append(files, r.File)
 		}
 	}

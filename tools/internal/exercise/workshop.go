@@ -21,6 +21,11 @@ type Workshop struct {
 	// Make says how to name commands in what the commands print: "make
 	// check" if true, "go run ./tools/cmd/workshop check" if false.
 	Make bool
+	// GoRun is how the attendee runs the workshop command without make,
+	// from where they are: "go run ./tools/cmd/workshop" if empty (from the
+	// repository's root), "go run ../../tools/cmd/workshop" from inside a
+	// copy.
+	GoRun string
 	// Now returns the time; time.Now if nil.
 	Now func() time.Time
 	// Checks returns the checks of the exercises; check.Registry if nil.
@@ -42,7 +47,15 @@ func (w *Workshop) cmd(args string) string {
 	if w.Make {
 		return "make " + args
 	}
-	return "go run ./tools/cmd/workshop " + args
+	return w.goRun() + " " + args
+}
+
+// goRun returns how the attendee runs the workshop command without make.
+func (w *Workshop) goRun() string {
+	if w.GoRun != "" {
+		return w.GoRun
+	}
+	return "go run ./tools/cmd/workshop"
 }
 
 // forceCmd returns how the attendee forces start n.
@@ -50,7 +63,7 @@ func (w *Workshop) forceCmd(n int) string {
 	if w.Make {
 		return fmt.Sprintf("make start %d FORCE=1", n)
 	}
-	return fmt.Sprintf("go run ./tools/cmd/workshop start -force %d", n)
+	return fmt.Sprintf("%s start -force %d", w.goRun(), n)
 }
 
 func (w *Workshop) printf(format string, args ...any) {
