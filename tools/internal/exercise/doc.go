@@ -26,9 +26,10 @@
 // Each exercise has a Markdown file beside the step, stepNN-name/exercises/N.M.md:
 //
 //	# 2.1 Log every request in the transport
-//	minutes: 15
+//	minutes: 10
 //	slides: 44–46
 //	read: README.md#the-idea
+//	track: core
 //
 //	What to do, in a short paragraph, and what the check tests.
 //
@@ -45,8 +46,14 @@
 //	```
 //
 // The title repeats the ID of the file's name. The fields minutes (10 to
-// 30), slides and read (a file of the step and the anchor of one of its
-// headings, checked) are required, one a line, up to a blank line; then
+// 30), slides, read (a file of the step and the anchor of one of its
+// headings, checked) and track are required, one a line, up to a blank
+// line. The track is core or extra: the core exercises, one or two a step,
+// make the three-hour workshop with the slides (MaxCoreMinutes in all, which
+// a test keeps, leaving room for the steps to come); the extras are for
+// self-paced learners. A step's exercises are done core first (Step.Order),
+// and a check may rely only on the exercises before its own in that order:
+// so a core check never needs the extras (the proof shows it). Then
 // comes the text; then three hints or more, numbered from 1. The Stub
 // section is optional: its code block replaces each region of the exercise,
 // indented as its begin marker; or it holds one code block per region, in
@@ -85,8 +92,22 @@
 //
 // # Checks
 //
-// check builds the copy and runs the exercise's checks from package check,
-// keyed by ID: black-box, over HTTP, gRPC, log lines, /metrics and spans, so
-// that a solution with other internal names passes. A compile error is shown
-// as the compiler wrote it.
+// check builds the commands that the exercise's cases run (Case.Commands)
+// into work/.bin/<step>/, kept from one check to the next so that an
+// unchanged copy is not linked again, and runs the exercise's checks from
+// package check, keyed by ID: black-box, over HTTP, gRPC, log lines,
+// /metrics and spans, so that a solution with other internal names passes.
+// A compile error is shown as the compiler wrote it, with the imports that
+// the reference's code uses and the attendee's file lacks. The first
+// failure is explained in 30 lines at most, with where the exercise's code
+// is. Before building, check warns of edits outside the markers (file and
+// line, against what start writes). An exercise done records a sum of the
+// copy's code; status checks again those whose code changed since, so that
+// it shows an exercise done only while its check passes. Known wrong answers
+// in testdata/wrong, with the message each must get, keep the messages
+// pointing at the bug.
+//
+// The commands work from the repository's root and from inside a copy: the
+// copy holds a Makefile that includes the repository's, and work/go.work
+// uses tools/, so that go run ../../tools/cmd/workshop builds there.
 package exercise

@@ -516,3 +516,72 @@ func TestCheck(t *testing.T) {
 		t.Errorf("progress: %+v", p)
 	}
 }
+
+func TestSmallThings(t *testing.T) {
+	root := newRepo(t, nil)
+	var out bytes.Buffer
+	w := newWorkshop(root, &out)
+	w.Checks = func() map[string][]check.Case {
+		return map[string][]check.Case{
+			"2.1": {fileCheck(`fmt.Println("hello")`)},
+			"2.2": {fileCheck(`s += "!"`)},
+		}
+	}
+	ctx := context.Background()
+
+	// An unknown step lists the steps.
+	if err := w.Start(ctx, 9, false); err == nil || !strings.Contains(err.Error(), "there is no step 9; the steps with exercises are 2 (step02-demo): make start 2") {
+		t.Errorf("start 9: %v", err)
+	}
+	// A hint of a step not started is not counted.
+	out.Reset()
+	if err := w.Hint("2.1"); err != nil || !strings.Contains(out.String(), "Not counted as seen: you have not started step 2") {
+		t.Errorf("hint before start: %v\n%s", err, out.String())
+	}
+	if p, _ := loadProgress(w.Dir); p.Hints["2.1"] != 0 {
+		t.Errorf("a hint before start counted: %+v", p)
+	}
+	if err := w.Start(ctx, 2, false); err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(root, "work", "step02-demo", "cmd", "demo", "main.go")
+	edit := func(old, new string) {
+		t.Helper()
+		if err := os.WriteFile(main, []byte(strings.Replace(readFile(t, main), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(`panic("exercise 2.1: Say hello; run: make hint")`, `fmt.Println("hello")`)
+	edit("import (\n", "import (\n\t\"fmt\"\n")
+	out.Reset()
+	if err := w.Check(ctx, ""); err != nil {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "Warning") {
+		t.Errorf("edits inside the markers and imports warned:\n%s", out.String())
+	}
+	// A hint after passing is not counted.
+	out.Reset()
+	if err := w.Hint("2.1"); err != nil || !strings.Contains(out.String(), "Not counted as seen: exercise 2.1 is done already") {
+		t.Errorf("hint after passing: %v\n%s", err, out.String())
+	}
+
+	// An edit outside the markers warns, with its file and line; status
+	// then checks 2.1 again, and shows it not done while it fails.
+	edit(`s := strings.ToUpper("x")`, `s := strings.ToLower("x")`)
+	edit(`fmt.Println("hello")`, `fmt.Println("bye")`)
+	out.Reset()
+	if err := w.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Your copy of step 2 changed since 2.1 passed: checking again") ||
+		!strings.Contains(out.String(), "no longer passing: 2.1") || !strings.Contains(out.String(), "now ->     core  2.1") {
+		t.Errorf("status after an edit:\n%s", out.String())
+	}
+	out.Reset()
+	_ = w.Check(ctx, "2.1")
+	if !strings.Contains(out.String(), "Warning: your copy differs from what make start 2 wrote outside the exercises' markers") ||
+		!strings.Contains(out.String(), "work/step02-demo/cmd/demo/main.go:12") {
+		t.Errorf("check after an edit outside the markers:\n%s", out.String())
+	}
+}

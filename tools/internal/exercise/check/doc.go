@@ -13,6 +13,15 @@
 // words, run one after the other by Run; the attendee sees how many pass and
 // the first failure. Registry maps each exercise's ID to its cases.
 //
+// A case names the commands it runs (Case.Commands, addsvc if none), so that
+// a check builds only those. Cases run side by side, and wait on events, not
+// for the longest time something may take: WaitLog and WaitSpans, when what
+// they wait for has not come, drain the service (stop it gracefully and wait
+// for it to exit, which logs every line and sends every span), and then
+// look once more. A message shows what was sent and what came back, each cut
+// to about 80 characters (clip), and the most likely place of the bug (both,
+// where two fit).
+//
 // A case gets an *Env, whose helpers it uses:
 //
 //   - env.Start(ctx, Options{GRPC: true, Flags: …}) starts addsvc (or
