@@ -231,12 +231,13 @@ func parseInt(s string) (int, error) {
 
 // wrongPort adds a hint to the error of a call made over one transport to
 // the port of the other: a gRPC client reading an HTTP/1 answer, or an HTTP
-// client reading the HTTP/2 frame that a gRPC server greets it with.
+// client reading the HTTP/2 frame that a gRPC server greets it with (as an
+// answer, or before it sent its request).
 func wrongPort(err error, useGRPC bool) error {
 	switch {
 	case useGRPC && strings.Contains(err.Error(), "looked like an HTTP/1.1 header"):
 		return fmt.Errorf("%w\n(this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)", err)
-	case !useGRPC && strings.Contains(err.Error(), "malformed HTTP response"):
+	case !useGRPC && (strings.Contains(err.Error(), "malformed HTTP response") || strings.Contains(err.Error(), "readLoopPeekFailLocked")):
 		return fmt.Errorf("%w\n(this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)", err)
 	}
 	return err
