@@ -20,7 +20,7 @@ WORKSHOP = cd "$(ROOT)" && go run ./tools/cmd/workshop
 # targets that do nothing. A word with a colon can't be a target; it comes
 # from an unquoted FLAGS=-http-addr 127.0.0.1:9000, which the workshop
 # command explains before make gets to it.
-POSITIONAL := step test test-step diff docs-check start check hint solution catchup status watch run bench load
+POSITIONAL := step test test-step diff docs-check start check hint solution catchup status watch run bench load images
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(POSITIONAL)),)
   ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
   ARGTARGETS := $(foreach a,$(ARGS),$(if $(findstring :,$(a)),,$(a)))
@@ -123,6 +123,10 @@ prometheus: ## run Prometheus on 127.0.0.1:9090, scraping the service's /metrics
 .PHONY: jaeger
 jaeger: ## run Jaeger v2 (in memory) on 127.0.0.1: Zipkin on 9411, query API on 16686
 	@$(WORKSHOP) jaeger
+
+.PHONY: images
+images: ## make images [N]: one container image per binary of step N (default 9), FROM scratch, non-root
+	@$(WORKSHOP) images $(or $(N),$(ARGS))
 
 .PHONY: demo
 demo: ## the talk's demo: Prometheus, Jaeger and step 7 with traffic; shows metrics and a trace

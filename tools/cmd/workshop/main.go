@@ -109,6 +109,7 @@ func commands() []command {
 		loadCommand(),
 		prometheusCommand(),
 		jaegerCommand(),
+		imagesCommand(),
 		docsCheckCommand(),
 		generateCommand(),
 		helpCommand(),
