@@ -22,11 +22,11 @@ import (
 var layers = []struct {
 	dir, word string
 }{
+	{"limits", ""}, // step 8's limits know no layer: any may use them, and main wires them
 	{"addservice", "Service"},
 	{"addendpoint", "Endpoint"},
 	{"pb", ""}, // the gRPC code generated from addsvc.proto: the wire's types
 	{"addtransport", "Transport"},
-	{"limits", ""}, // step 8's limits: they know no layer, and main wires them
 	{"cmd/addsvc", ""},
 	{"cmd/addcli", ""},
 }

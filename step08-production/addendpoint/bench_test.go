@@ -32,7 +32,8 @@ func benchLogger(b *testing.B) log.Logger {
 }
 
 // benchEndpoints returns the endpoints as the command composes them, with
-// Prometheus metrics (the command's duration histogram),, limits that are never reached and every call traced.
+// Prometheus metrics (the command's duration histogram), limits that are never
+// reached, and every call traced.
 func benchEndpoints(b *testing.B) addendpoint.Set {
 	logger := benchLogger(b)
 	counter := func(name string) *kitprometheus.Counter {

@@ -2,9 +2,7 @@ package addservice
 
 import (
 	"context"
-	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-kit/kit/metrics"
 	"github.com/go-kit/log"
@@ -21,10 +19,7 @@ var (
 )
 
 // LoggingMiddleware returns a middleware that logs every call with its
-// method, arguments, result, error and duration (slides 60–62). A string
-// longer than maxLoggedBytes is cut, with its length (see clip): the caller
-// chooses how long its strings are, and a log line must stay short whatever
-// it sends.
+// method, arguments, result, error and duration (slides 60–62).
 func LoggingMiddleware(logger log.Logger) Middleware {
 	return func(next Service) Service {
 		return loggingMiddleware{logger: logger, next: next}
@@ -45,25 +40,9 @@ func (mw loggingMiddleware) Sum(ctx context.Context, a, b int) (v int, err error
 
 func (mw loggingMiddleware) Concat(ctx context.Context, a, b string) (v string, err error) {
 	defer func(begin time.Time) {
-		mw.logger.Log("method", "Concat", "a", clip(a), "b", clip(b), "v", clip(v), "err", err, "took", time.Since(begin))
+		mw.logger.Log("method", "Concat", "a", a, "b", b, "v", v, "err", err, "took", time.Since(begin))
 	}(time.Now())
 	return mw.next.Concat(ctx, a, b)
-}
-
-// maxLoggedBytes is the most of a string that the logging middleware writes.
-const maxLoggedBytes = 32
-
-// clip returns s whole if it is at most maxLoggedBytes long, or else its
-// start, cut between two characters, and its length: "aaaa…(1048576 bytes)".
-func clip(s string) string {
-	if len(s) <= maxLoggedBytes {
-		return s
-	}
-	cut := maxLoggedBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
 }
 
 // InstrumentingMiddleware returns a middleware that counts the business

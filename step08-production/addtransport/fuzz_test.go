@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 
@@ -22,8 +24,8 @@ import (
 // testdata/fuzz, which keeps every input that once broke them.
 
 // maxErrorBytes is the most that a decoding error may say: it goes into the
-// log and back to the caller.
-const maxErrorBytes = 200
+// log and back to the caller (see decodeError).
+const maxErrorBytes = 4*maxQuotedBytes + 32
 
 // checkDecodeError fails unless err is a decoding error that the transports
 // answer with 400 (or 413) and InvalidArgument, in a short UTF-8 message.
@@ -85,10 +87,10 @@ func FuzzDecodeHTTPConcatRequest(f *testing.F) {
 	})
 }
 
-// decodeGRPC decodes data as the gRPC server does: with Codec, into a new
-// message of req's type, then with decode.
+// decodeGRPC decodes data as the gRPC server does: with grpc-go's protobuf
+// codec, into a new message of req's type, then with decode.
 func decodeGRPC(data []byte, req proto.Message, decode func(context.Context, any) (any, error)) (any, error) {
-	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer(data)}, req); err != nil {
+	if err := encoding.GetCodecV2(grpcproto.Name).Unmarshal(mem.BufferSlice{mem.SliceBuffer(data)}, req); err != nil {
 		return nil, err
 	}
 	return decode(context.Background(), req)
@@ -107,7 +109,7 @@ func FuzzDecodeGRPCSumRequest(f *testing.F) {
 		wantErr := proto.Unmarshal(data, &want)
 		req, err := decodeGRPC(data, &pb.SumRequest{}, decodeGRPCSumRequest)
 		if (err != nil) != (wantErr != nil) {
-			t.Fatalf("Codec says %v, protobuf says %v", err, wantErr)
+			t.Fatalf("the codec says %v, protobuf says %v", err, wantErr)
 		}
 		if err == nil && req != (addendpoint.SumRequest{A: int(want.A), B: int(want.B)}) {
 			t.Fatalf("decoded %+v, protobuf says %+v", req, &want)
@@ -131,7 +133,7 @@ func FuzzDecodeGRPCConcatRequest(f *testing.F) {
 		req, err := decodeGRPC(data, &pb.ConcatRequest{}, decodeGRPCConcatRequest)
 		switch {
 		case wantErr == nil && err != nil:
-			t.Fatalf("protobuf decodes it, Codec says %v", err)
+			t.Fatalf("protobuf decodes it, the codec says %v", err)
 		case wantErr == nil && req != (addendpoint.ConcatRequest{A: want.A, B: want.B}):
 			t.Fatalf("decoded %+v, protobuf says %+v", req, &want)
 		case wantErr != nil && err == nil:

@@ -22,7 +22,7 @@ import (
 // go-kit's transport/grpc (slide 80): one handler per endpoint, each with a
 // function that decodes the protobuf request and one that encodes the reply.
 // Errors leave as gRPC status codes (see grpcStatus) and are logged to
-// logger. Register it with pb.RegisterAddServer.
+// logger. Register it with RegisterGRPCServer.
 //
 // Each call gets a server span from tracer, named for the gRPC method as the
 // generated code names it, a child of the caller's span when the call
@@ -69,14 +69,8 @@ func decodeGRPCSumRequest(_ context.Context, grpcReq any) (any, error) {
 	return addendpoint.SumRequest{A: int(req.A), B: int(req.B)}, nil
 }
 
-// decodeGRPCConcatRequest refuses strings that are not UTF-8 as the HTTP
-// transport does, with the same message (see checkUTF8). Codec lets them
-// through to here.
 func decodeGRPCConcatRequest(_ context.Context, grpcReq any) (any, error) {
 	req := grpcReq.(*pb.ConcatRequest)
-	if err := checkUTF8("a", req.A, "b", req.B); err != nil {
-		return nil, decodeError{err}
-	}
 	return addendpoint.ConcatRequest{A: req.A, B: req.B}, nil
 }
 
@@ -99,10 +93,9 @@ func encodeGRPCConcatReply(_ context.Context, response any) (any, error) {
 }
 
 // grpcStatus is the gRPC status of an error: InvalidArgument for a broken
-// business rule or a request that can't be decoded, ResourceExhausted over
-// the rate limit, Unavailable while the circuit breaker is open, Canceled or
-// DeadlineExceeded when the call's context ended before it ran, and
-// Internal for anything else.
+// business rule, ResourceExhausted over the rate limit, Unavailable while
+// the circuit breaker is open, Canceled or DeadlineExceeded when the call's
+// context ended before it ran, and Internal for anything else.
 func grpcStatus(err error) error {
 	code := codes.Internal
 	switch {
@@ -110,7 +103,7 @@ func grpcStatus(err error) error {
 		code = codes.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
 		code = codes.DeadlineExceeded
-	case addservice.IsBusinessError(err), errors.As(err, &decodeError{}):
+	case addservice.IsBusinessError(err):
 		code = codes.InvalidArgument
 	case errors.Is(err, ratelimit.ErrLimited):
 		code = codes.ResourceExhausted

@@ -78,8 +78,7 @@ func errorMessage(t *testing.T, got response) string {
 }
 
 // servers serves the endpoints of svc over real HTTP and real gRPC on
-// loopback, and returns both addresses. The gRPC server has the codec and
-// the registration that cmd/addsvc gives it, and opts.
+// loopback, and returns both addresses. The gRPC server has opts.
 func servers(t *testing.T, svc addservice.Service, limits addendpoint.Limits, opts ...grpc.ServerOption) (httpAddr, grpcAddr string) {
 	t.Helper()
 	return tracedServers(t, svc, limits, nopTracer(t), opts...)
@@ -95,7 +94,7 @@ func tracedServers(t *testing.T, svc addservice.Service, limits addendpoint.Limi
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	grpcServer := grpc.NewServer(append(opts, grpc.ForceServerCodecV2(addtransport.Codec{}), grpc.ChainUnaryInterceptor(grpctransport.Interceptor))...)
+	grpcServer := grpc.NewServer(append(opts, grpc.ChainUnaryInterceptor(grpctransport.Interceptor))...)
 	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, tracer, log.NewNopLogger()))
 	served := make(chan struct{})
 	go func() {

@@ -6,15 +6,11 @@
 package addtransport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"reflect"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/go-kit/kit/endpoint"
@@ -27,11 +23,14 @@ import (
 
 	"github.com/gokit-workshop/workshop/step08-production/addendpoint"
 	"github.com/gokit-workshop/workshop/step08-production/addservice"
+	"github.com/gokit-workshop/workshop/step08-production/limits"
 )
 
 // MaxBodyBytes is the largest request body the HTTP transport reads; a
-// larger one answers 413.
-const MaxBodyBytes = 1 << 20
+// larger one answers 413. No valid request comes near it, and each
+// connection may hold one while it is read: -max-conns of them fit in a few
+// megabytes.
+const MaxBodyBytes = 16 << 10
 
 // NewHTTPHandler returns the HTTP transport of the endpoints, built from
 // go-kit's transport/http (slide 79): one server per endpoint, each with a
@@ -57,7 +56,7 @@ func NewHTTPHandler(endpoints addendpoint.Set, tracer *zipkin.Tracer, logger log
 	mux.Handle("/concat", postOnly(httptransport.NewServer(
 		endpoints.ConcatEndpoint, decodeHTTPConcatRequest, encodeHTTPResponse, append(opts, concatTrace)...)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeHTTPError(w, http.StatusNotFound, "no such path: "+clip(r.URL.Path))
+		writeHTTPError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
 	})
 	return mux
 }
@@ -67,7 +66,7 @@ func postOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeHTTPError(w, http.StatusMethodNotAllowed, "method "+clip(r.Method)+" not allowed: use POST")
+			writeHTTPError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use POST")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
@@ -75,136 +74,34 @@ func postOnly(next http.Handler) http.Handler {
 	})
 }
 
+// maxQuotedBytes is the most of a decoding error's message that the
+// transport quotes: it goes back to the caller and into the log.
+const maxQuotedBytes = 100
+
 // decodeError is a request body that could not be decoded: the caller's
 // fault, so it answers 400 (or 413 when the body was too large).
 type decodeError struct{ err error }
 
-func (e decodeError) Error() string { return e.err.Error() }
+// Error is the decoding error's message, which quotes the caller's text
+// (a number, a field's value): escaped, and cut to maxQuotedBytes.
+func (e decodeError) Error() string { return limits.Escape(e.err.Error(), maxQuotedBytes) }
 func (e decodeError) Unwrap() error { return e.err }
 
-// decodeJSONBody decodes the one JSON object of the body into v. Its errors
-// say what is wrong in plain words (see plainJSONError).
-//
-// The body must be UTF-8, as JSON must. encoding/json would quietly replace
-// bytes that are not with U+FFFD, so that "\xff" would become the three bytes
-// of "\uFFFD", and the service would see a string that the caller never sent.
-// So the whole body is read first (postOnly caps it) and checked.
+// decodeJSONBody decodes the body, one JSON object, into v.
 func decodeJSONBody(r *http.Request, v any) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := io.ReadAll(r.Body) // at most MaxBodyBytes: see postOnly
+	if err == nil {
+		err = json.Unmarshal(body, v)
+	}
 	if err != nil {
-		return decodeError{plainJSONError(err)}
+		return decodeError{err}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return decodeError{plainJSONError(err)}
-	}
-	if !errors.Is(dec.Decode(&struct{}{}), io.EOF) {
-		return decodeError{errors.New("unexpected data after the JSON object")}
-	}
+	// encoding/json turns bytes that are not UTF-8 into U+FFFD: the service
+	// would see a string that the caller never sent.
 	if !utf8.Valid(body) {
-		return decodeError{notUTF8(body)}
+		return decodeError{errors.New("the body is not valid UTF-8")}
 	}
 	return nil
-}
-
-// requestFields are the fields of the requests, which hold their strings.
-var requestFields = []string{"a", "b"}
-
-// notUTF8 is the error of a body that is not UTF-8: the error of its field
-// (see checkUTF8), or of the body as a whole when the bytes are elsewhere.
-func notUTF8(body []byte) error {
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(body, &fields) // it decoded once already
-	for _, name := range requestFields {
-		if raw, ok := fields[name]; ok && !utf8.Valid(raw) {
-			return errNotUTF8(name)
-		}
-	}
-	return errors.New("the body is not valid UTF-8")
-}
-
-// checkUTF8 returns the error of the first of the named strings that is not
-// valid UTF-8, or nil: strings must be UTF-8, over HTTP as over gRPC, and
-// both transports refuse them with this same message.
-func checkUTF8(fields ...string) error {
-	for i := 0; i+1 < len(fields); i += 2 {
-		if !utf8.ValidString(fields[i+1]) {
-			return errNotUTF8(fields[i])
-		}
-	}
-	return nil
-}
-
-func errNotUTF8(field string) error {
-	return fmt.Errorf("%q must be valid UTF-8", field)
-}
-
-// maxQuotedBytes is the most of the caller's own text, such as a number or
-// a path, that an error message quotes: the message goes into the log and
-// back to the caller, and must stay short whatever the caller sent.
-const maxQuotedBytes = 32
-
-// clip returns s whole if it is at most maxQuotedBytes long, or else its
-// start, cut between two characters, and its length: "1111…(1048576 bytes)".
-func clip(s string) string {
-	if len(s) <= maxQuotedBytes {
-		return s
-	}
-	cut := maxQuotedBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
-}
-
-// plainJSONError turns an error of encoding/json into one that names the
-// field and the problem in the caller's words, such as `"a" must be an
-// integer, not "x"`, instead of the decoder's Go types. A body over the
-// size limit keeps its own error, which errorStatus answers with 413.
-func plainJSONError(err error) error {
-	var (
-		tooLarge  *http.MaxBytesError
-		syntaxErr *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &tooLarge):
-		return err
-	case errors.Is(err, io.EOF):
-		return errors.New(`the body is empty: send a JSON object such as {"a":1,"b":2}`)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("the body ends in the middle of its JSON object")
-	case errors.As(err, &syntaxErr):
-		return fmt.Errorf("the body is not valid JSON: %s", strings.TrimPrefix(syntaxErr.Error(), "json: "))
-	case errors.As(err, &typeErr) && typeErr.Field == "":
-		return fmt.Errorf("the body must be a JSON object, not %s", kindOf(typeErr.Value))
-	case errors.As(err, &typeErr):
-		want := "a string"
-		if typeErr.Type.Kind() == reflect.Int {
-			want = "an integer"
-			if n, ok := strings.CutPrefix(typeErr.Value, "number "); ok && !strings.ContainsAny(n, ".eE") {
-				return fmt.Errorf("%q is out of range: %s does not fit in 64 bits", typeErr.Field, clip(n))
-			}
-		}
-		return fmt.Errorf("%q must be %s, not %s", typeErr.Field, want, kindOf(typeErr.Value))
-	default:
-		return err
-	}
-}
-
-// kindOf names a JSON value as UnmarshalTypeError.Value describes it
-// ("string", "number 1.5", "array"), for a person.
-func kindOf(value string) string {
-	switch {
-	case value == "array", value == "object":
-		return "an " + value
-	case value == "bool":
-		return "true or false"
-	case strings.HasPrefix(value, "number "):
-		return clip(strings.TrimPrefix(value, "number "))
-	default:
-		return "a " + value
-	}
 }
 
 func decodeHTTPSumRequest(_ context.Context, r *http.Request) (any, error) {
@@ -236,8 +133,8 @@ func encodeHTTPError(_ context.Context, err error, w http.ResponseWriter) {
 }
 
 // statusClientClosedRequest is nginx's status for a request whose caller
-// went away: no standard status says it, and no caller reads it, but the
-// metrics and the log do.
+// went away before its call ran: no standard status says it, and no caller
+// reads it, but the metrics and the log do.
 const statusClientClosedRequest = 499
 
 // errorBody is the JSON body of every error.
@@ -253,15 +150,11 @@ func writeHTTPError(w http.ResponseWriter, status int, msg string) {
 
 // errorStatus is the HTTP status of an error: 400 for a broken business
 // rule or a body that can't be decoded, 413 for a body over MaxBodyBytes,
-// 429 over the rate limit, 503 while the circuit breaker is open, 499 (as
-// nginx logs it) when the caller went away before its call ran, 504 when the
-// call's deadline passed, the status of an error that has one (go-kit's
-// StatusCoder, such as a limit's 503), and 500 for anything else.
+// 429 over the rate limit, 503 while the circuit breaker is open, 499 when
+// the caller went away before its call ran, 504 when its deadline passed,
+// and 500 for anything else.
 func errorStatus(err error) int {
-	var (
-		tooLarge *http.MaxBytesError
-		coder    httptransport.StatusCoder
-	)
+	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return statusClientClosedRequest
@@ -269,8 +162,6 @@ func errorStatus(err error) int {
 		return http.StatusGatewayTimeout
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.As(err, &coder):
-		return coder.StatusCode()
 	case errors.As(err, &decodeError{}), addservice.IsBusinessError(err):
 		return http.StatusBadRequest
 	case errors.Is(err, ratelimit.ErrLimited):

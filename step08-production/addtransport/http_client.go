@@ -69,15 +69,12 @@ func parseInstance(instance string) (*url.URL, error) {
 
 // clientEndpoint wraps the client endpoint called method in a rate limiter
 // and a circuit breaker, with the settings of the server's (addendpoint.New):
-// a client stops calling a server that keeps failing. A call whose context
-// is already done is refused before them, unsent, so that it takes no token
-// and never counts as a failure. A span around the limiter and the breaker
-// is the root of the call's trace.
+// a client stops calling a server that keeps failing. A span around the
+// limiter and the breaker is the root of the call's trace.
 func clientEndpoint(method string, e endpoint.Endpoint, tracer *zipkin.Tracer, limits addendpoint.Limits) endpoint.Endpoint {
 	e = addendpoint.CircuitBreaker(method)(e)
 	e = addendpoint.RateLimiter(limits)(e)
 	e = addendpoint.TracingMiddleware(tracer, method)(e)
-	e = addendpoint.RefuseDone(e)
 	return e
 }
 

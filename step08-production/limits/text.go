@@ -1,17 +1,11 @@
-// Package limits holds what step 8 writes itself to bound what one caller
-// can cost the add service, where no library does the job: a listener that
-// makes room for a new connection (RoomListener), a bound of the gRPC calls
-// in flight that no host can use up (Calls), a bound of the request bodies
-// read at once (BodyBytes), a log of floods as counts (Counting), and the
-// quoting of a caller's text (Quote, Escape). Each says which library
-// option it goes with, and why that option alone does not do.
-//
-// It knows nothing of the add service: cmd/addsvc wires it.
 package limits
 
 import (
+	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/go-kit/log"
 )
 
 // Quote returns s as a Go string literal, its control characters and bytes
@@ -40,4 +34,42 @@ func clip(s string, max int) string {
 		cut--
 	}
 	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// Bounded returns a logger that cuts the values whose length a caller
+// chooses before next sees them: a string, an error or a fmt.Stringer of
+// more than max bytes becomes its first max bytes and its length, as clip
+// cuts it. next, a logfmt logger, escapes what is left. Put it under the
+// loggers that log.With makes, so that their valuers (a timestamp, the
+// caller) see the same depth of calls.
+func Bounded(next log.Logger, max int) log.Logger {
+	return log.LoggerFunc(func(keyvals ...any) error {
+		bounded := make([]any, len(keyvals))
+		for i, v := range keyvals {
+			if i%2 == 1 {
+				v = bound(v, max)
+			}
+			bounded[i] = v
+		}
+		return next.Log(bounded...)
+	})
+}
+
+// bound returns v, or its text cut to max bytes if it is longer.
+func bound(v any, max int) any {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case error:
+		s = v.Error()
+	case fmt.Stringer:
+		s = v.String()
+	default:
+		return v
+	}
+	if len(s) <= max {
+		return v
+	}
+	return clip(s, max)
 }

@@ -10,9 +10,6 @@
 //
 // It prints the result on stdout and exits 0; it prints a failed call's
 // error on stderr and exits 1, and its usage on bad arguments and exits 2.
-// What the server said is printed escaped (no terminal control sequence gets
-// through) and cut to maxPrintedBytes. A call takes at most -timeout, and
-// the spans' sending at most closeTimeout more.
 // With neither flag, it calls HTTP on 127.0.0.1:8080.
 package main
 
@@ -23,14 +20,11 @@ import (
 	"fmt"
 	"io"
 	stdlog "log"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/reporter"
@@ -90,8 +84,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if err := checkFlags(*httpAddr, *grpcAddr, *timeout); err != nil {
-		fmt.Fprintf(stderr, "addcli: %v\n", err)
+	if *timeout <= 0 {
+		fmt.Fprintf(stderr, "addcli: -timeout must be above 0, not %v\n", *timeout)
 		fs.Usage()
 		return exitUsage
 	}
@@ -104,50 +98,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	err = call(fs.Args(), set["grpc-addr"], *httpAddr, *grpcAddr, tracer, *timeout, stdout)
-	closeWithin(spans, closeTimeout, stderr)
+	spans.Close() // sends the spans, if there is a collector
 	switch {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "addcli: %v\n", err)
 		fs.Usage()
 		return exitUsage
 	case err != nil:
-		fmt.Fprintf(stderr, "addcli: %s\n", printable(err))
+		// The error holds the server's text: escaped and cut, so that it can
+		// neither drive the terminal nor fill it.
+		fmt.Fprintf(stderr, "addcli: %s\n", limits.Escape(err.Error(), maxErrorBytes))
 		return exitError
 	}
 	return exitOK
-}
-
-// checkFlags refuses flags that no call could use: an address that is not
-// host:port (or, over HTTP, an http:// or https:// URL), and a timeout that
-// is not above 0.
-func checkFlags(httpAddr, grpcAddr string, timeout time.Duration) error {
-	if timeout <= 0 {
-		return fmt.Errorf("-timeout must be above 0, not %v", timeout)
-	}
-	if err := checkHostPort(grpcAddr); err != nil {
-		return fmt.Errorf("-grpc-addr %q: %w", grpcAddr, err)
-	}
-	if strings.Contains(httpAddr, "://") {
-		if u, err := url.Parse(httpAddr); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("-http-addr %q: want host:port, or an http:// or https:// URL", httpAddr)
-		}
-	} else if err := checkHostPort(httpAddr); err != nil {
-		return fmt.Errorf("-http-addr %q: %w", httpAddr, err)
-	}
-	return nil
-}
-
-// checkHostPort refuses an address that is not host:port, with a port
-// number.
-func checkHostPort(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return errors.New("want host:port, such as 127.0.0.1:8081")
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("the port must be a number from 1 to 65535, not %q", port)
-	}
-	return nil
 }
 
 // call makes the call that args name, over gRPC if useGRPC, and prints its
@@ -194,18 +157,13 @@ func call(args []string, useGRPC bool, httpAddr, grpcAddr string, tracer *zipkin
 		}
 		v, err := svc.Sum(ctx, x, y)
 		if err != nil {
-			return wrongPort(ctx, err, useGRPC, httpAddr)
+			return wrongPort(err, useGRPC)
 		}
 		fmt.Fprintln(stdout, v)
 	case "concat":
-		for _, s := range []string{a, b} {
-			if !utf8.ValidString(s) {
-				return fmt.Errorf("%w: concat takes UTF-8 text, and %q is not", errUsage, s)
-			}
-		}
 		v, err := svc.Concat(ctx, a, b)
 		if err != nil {
-			return wrongPort(ctx, err, useGRPC, httpAddr)
+			return wrongPort(err, useGRPC)
 		}
 		fmt.Fprintln(stdout, v)
 	}
@@ -221,12 +179,11 @@ func newTracer(zipkinURL string, stderr io.Writer) (*zipkin.Tracer, reporter.Rep
 	if zipkinURL != "" {
 		u, err := url.Parse(zipkinURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, nil, fmt.Errorf("zipkin URL %q: want http://host:port/api/v2/spans", zipkinURL)
+			return nil, nil, fmt.Errorf("-zipkin-url %q: want http://host:port/api/v2/spans", zipkinURL)
 		}
 		rep = zipkinhttp.NewReporter(zipkinURL,
 			zipkinhttp.Logger(stdlog.New(stderr, "addcli: ", 0)),
 			zipkinhttp.Timeout(sendTimeout),
-			zipkinhttp.Client(&http.Client{Timeout: sendTimeout}),
 		)
 	}
 	local, err := zipkin.NewEndpoint("addcli", "")
@@ -242,28 +199,12 @@ func newTracer(zipkinURL string, stderr io.Writer) (*zipkin.Tracer, reporter.Rep
 	return tracer, rep, nil
 }
 
-// Sending the spans adds at most closeTimeout to addcli's run, whatever the
-// collector does: the reporter's Close waits for a batch in flight, if any,
-// and sends the last, each within sendTimeout.
-const (
-	sendTimeout  = 400 * time.Millisecond
-	closeTimeout = 900 * time.Millisecond
-)
+// maxErrorBytes is the most of a failed call's error that addcli prints.
+const maxErrorBytes = 512
 
-// closeWithin closes rep, or gives up on it after timeout, and says so on
-// stderr: the spans are lost then, and the call's result stands.
-func closeWithin(rep reporter.Reporter, timeout time.Duration, stderr io.Writer) {
-	done := make(chan struct{})
-	go func() {
-		rep.Close()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(timeout):
-		fmt.Fprintf(stderr, "addcli: the collector did not take the spans within %v\n", timeout)
-	}
-}
+// sendTimeout bounds the wait for the collector, when addcli sends it its
+// spans before exiting.
+const sendTimeout = time.Second
 
 // misplacedFlag returns the name of the first of args that is one of fs's
 // flags: flag parsing stops at the method, so a flag after it would be taken
@@ -294,69 +235,16 @@ func parseInt(s string) (int, error) {
 	return n, nil
 }
 
-// hinted is an error of a call, and a hint of addcli's own that follows it.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h hinted) Error() string { return h.err.Error() + "\n" + h.hint }
-func (h hinted) Unwrap() error { return h.err }
-
-// maxPrintedBytes is the most of an error's text that addcli prints: a
-// server's message can be as long as it likes.
-const maxPrintedBytes = 512
-
-// printable returns the text of a call's error as addcli prints it: escaped,
-// as a Go string is, so that no control character of the server's reaches
-// the terminal, and cut to maxPrintedBytes; its hint, if any, follows on a
-// line of its own.
-func printable(err error) string {
-	var h hinted
-	if errors.As(err, &h) {
-		return limits.Escape(h.err.Error(), maxPrintedBytes) + "\n" + h.hint
-	}
-	return limits.Escape(err.Error(), maxPrintedBytes)
-}
-
 // wrongPort adds a hint to the error of a call made over one transport to
 // the port of the other: a gRPC client reading an HTTP/1 answer, or an HTTP
-// client at an address whose server speaks HTTP/2 first, as gRPC servers do.
-// It looks at the server only while ctx, the call's, lasts.
-func wrongPort(ctx context.Context, err error, useGRPC bool, addr string) error {
-	var transportErr *url.Error // the HTTP client's own: no answer was read
+// client reading the HTTP/2 frame that a gRPC server greets it with (as an
+// answer, or before it sent its request).
+func wrongPort(err error, useGRPC bool) error {
 	switch {
 	case useGRPC && strings.Contains(err.Error(), "looked like an HTTP/1.1 header"):
-		return hinted{err, "(this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)"}
-	case !useGRPC && errors.As(err, &transportErr) && speaksHTTP2First(ctx, addr):
-		return hinted{err, "(this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)"}
+		return fmt.Errorf("%w (this address answers HTTP, not gRPC: give it with -http-addr, or give -grpc-addr the gRPC address)", err)
+	case !useGRPC && (strings.Contains(err.Error(), "malformed HTTP response") || strings.Contains(err.Error(), "readLoopPeekFailLocked")):
+		return fmt.Errorf("%w (this address answers gRPC, not HTTP: give it with -grpc-addr, or give -http-addr the HTTP address)", err)
 	}
 	return err
-}
-
-// speaksHTTP2First tells whether the server at addr (host:port, or an
-// http:// URL) greets a new connection with an HTTP/2 SETTINGS frame within
-// a second, and before ctx ends, as a gRPC server does; an HTTP/1 server
-// waits for the request.
-func speaksHTTP2First(ctx context.Context, addr string) bool {
-	if u, err := url.Parse(addr); err == nil && u.Host != "" {
-		addr = u.Host
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	if err := conn.SetReadDeadline(deadline); err != nil {
-		return false
-	}
-	var header [9]byte // an HTTP/2 frame header
-	if _, err := io.ReadFull(conn, header[:]); err != nil {
-		return false
-	}
-	return header[3] == 0x4 // the frame type of SETTINGS
 }

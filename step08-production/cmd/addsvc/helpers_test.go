@@ -76,6 +76,15 @@ func startRun(t *testing.T, args ...string) *running {
 	return start(t, func(ctx context.Context, stderr io.Writer) error { return run(ctx, args, stderr) })
 }
 
+// testLimits are the servers' limits with the command line's defaults.
+var testLimits = func() serverLimits {
+	cfg, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		panic(err)
+	}
+	return cfg.server
+}()
+
 // startConfig is startRun with a config of the command line's args, changed
 // by change.
 func startConfig(t *testing.T, change func(*config), args ...string) *running {

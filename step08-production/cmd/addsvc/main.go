@@ -1,15 +1,13 @@
-// Command addsvc serves the add service over HTTP and gRPC from one binary
-// (slide 82), and its Prometheus metrics on GET /metrics of the HTTP
+// Command addsvc serves the add service over HTTP (127.0.0.1:8080, or
+// -http-addr) and gRPC (127.0.0.1:8081, or -grpc-addr) from one binary
+// (slide 82), with its Prometheus metrics on GET /metrics of the HTTP
 // listener. It traces every request with Zipkin (slides 87–88): to the
-// collector at -zipkin-url, or else to its log.
-//
-// It listens on 127.0.0.1:8080 for HTTP and 127.0.0.1:8081 for gRPC unless
-// told otherwise with -http-addr and -grpc-addr, and shuts both down
-// gracefully on SIGINT (Ctrl-C) and SIGTERM, within shutdownTimeout.
+// collector at -zipkin-url, or else to its log. It shuts both down
+// gracefully on SIGINT (Ctrl-C) and SIGTERM, and exits within 10 s.
 //
 // It bounds what one caller can cost it: connections per listener, gRPC
-// streams per connection, timeouts for slow and idle connections, request
-// sizes, and log lines (see the README's "Limits").
+// calls per connection, timeouts for slow and idle connections, header,
+// body and message sizes, and its log (see the README's limits).
 package main
 
 import (
@@ -31,7 +29,6 @@ import (
 	grpctransport "github.com/go-kit/kit/transport/grpc"
 	"github.com/go-kit/log"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
-	oklogrun "github.com/oklog/run"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -52,41 +49,42 @@ import (
 // Server timeouts: a slow or stalled client cannot hold a connection
 // forever. The idle timeout is a flag (-idle-timeout).
 const (
-	handshakeTimeout = 5 * time.Second        // HTTP: to send the request's headers; gRPC: the HTTP/2 preface
-	readTimeout      = 10 * time.Second       // HTTP: to send the whole request
-	writeTimeout     = 10 * time.Second       // HTTP: to read the whole answer
-	pingInterval     = 30 * time.Second       // gRPC: the server pings a connection silent for this long...
-	pingTimeout      = 10 * time.Second       // ...and closes it if no answer comes within this
-	minPingInterval  = 10 * time.Second       // gRPC: a client that pings more often is sent away
-	callTimeout      = 10 * time.Second       // gRPC: for a call, from its first frame to its answer
-	callGrace        = 100 * time.Millisecond // gRPC: a call waits this long for its request before another may take its room
-	shutdownTimeout  = 5 * time.Second        // to finish the calls in flight on SIGTERM
+	readHeaderTimeout = 5 * time.Second  // HTTP: to send the request's headers; gRPC: the HTTP/2 preface
+	readTimeout       = 10 * time.Second // HTTP: to send the whole request
+	writeTimeout      = 10 * time.Second // HTTP: to read the whole answer
+	pingInterval      = 30 * time.Second // gRPC: the server pings a connection silent for this long...
+	pingTimeout       = 10 * time.Second // ...and closes it if no answer comes within this
+	minPingInterval   = 10 * time.Second // gRPC: a client that pings more often is sent away
+	maxConnAge        = 10 * time.Minute // gRPC: a connection, streams and all, is closed after this...
+	maxConnAgeGrace   = 10 * time.Second // ...and the calls on it get this long to finish
+	shutdownTimeout   = 5 * time.Second  // to finish the calls in flight on SIGTERM; the spans get 3 s more
 )
 
-// maxHeaderBytes caps a request's headers (HTTP) and metadata (gRPC): both
-// are held in memory until the request is read.
-const maxHeaderBytes = 16 << 10
-
-// maxMessageBytes caps a gRPC message. No valid request comes near it, and
-// each call in flight may hold one: -grpc-max-calls of them fit in a few
-// megabytes.
-const maxMessageBytes = 16 << 10
-
-// maxBodyBytesInFlight bounds the request bodies being read at once, over
-// all HTTP requests, past the first smallBodyBytes of each (see
-// limits.BodyBytes): each may be 1 MiB, and a caller may send many at once.
+// Caps of what one request may hold in memory while it is read: its
+// headers (HTTP) or metadata (gRPC), its body (addtransport.MaxBodyBytes)
+// or message. No valid request comes near them.
 const (
-	maxBodyBytesInFlight = 8 << 20
-	smallBodyBytes       = 4 << 10
+	maxHeaderBytes  = 16 << 10
+	maxMessageBytes = 16 << 10
 )
 
-// Defaults of the limits that flags set.
+// Defaults of the limits that flags set: at most 2 × maxConns connections,
+// and maxConns × maxStreams gRPC calls, each holding at most a message.
 const (
-	defaultMaxConns    = 256              // per listener, if the file limit allows
-	defaultMaxStreams  = 100              // gRPC calls in flight per connection...
-	defaultMaxCalls    = 256              // ...and in all
+	defaultMaxConns    = 128              // per listener, if the file limit allows
+	defaultMaxStreams  = 16               // gRPC calls in flight per connection
 	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
 	reservedFiles      = 64               // open files kept for all but connections
+)
+
+// The log: a value whose length a caller chooses is cut to maxLoggedBytes,
+// so that no line goes over 1 KB, and the transports' errors, which come in
+// floods, are written at most once a second of each kind, with counts.
+const (
+	maxLoggedBytes   = 256
+	logCountPeriod   = time.Second
+	logBufferSize    = 64 << 10               // zap's buffered writer: lines wait at most...
+	logFlushInterval = 100 * time.Millisecond // ...this long, and this many bytes of them
 )
 
 func main() {
@@ -129,17 +127,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 // is done.
 func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	logOut := newLogWriter(stderr)
-	defer logOut.Stop() // writes out the lines kept
+	defer logOut.Stop() // writes out the lines it holds
 	logger := newLogger(logOut)
-	// The transports' errors, refusals included, come in floods: they are
-	// logged as counts, at most one line a second for each kind. The
-	// refusals of the limits that every caller meets, and a call's end, are
-	// kinds of their own.
-	counted := limits.NewCounting(logger, time.Second,
-		ratelimit.ErrLimited, gobreaker.ErrOpenState, gobreaker.ErrTooManyRequests,
-		context.Canceled, context.DeadlineExceeded, limits.ErrBodiesInFlight)
+	counted := limits.NewCounting(logger, logCountPeriod, logKind)
 	defer counted.Flush()
-	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(logger, "layer", "tracing"), log.With(counted, "layer", "tracing"))
+	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(counted, "layer", "tracing"), logOut)
 	if err != nil {
 		return err
 	}
@@ -150,8 +142,8 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	}()
 	m := newMetrics()
 	endpoints := newOnion(logger, m, tracer, cfg.limits)
-	httpServer, grpcServer := newServers(endpoints, m, tracer, counted, cfg.server)
-
+	httpServer := newHTTPServer(endpoints, m, tracer, log.With(counted, "layer", "transport", "transport", "HTTP"), cfg.server)
+	grpcServer := newGRPCServer(endpoints, m, tracer, log.With(counted, "layer", "transport", "transport", "gRPC"), cfg.server)
 	httpLn, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (is another step still running? choose another address with -http-addr): %w", cfg.httpAddr, err)
@@ -162,46 +154,32 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s (is another step still running? choose another address with -grpc-addr): %w", cfg.grpcAddr, err)
 	}
 	// At most maxConns connections at once on each listener: when one is
-	// full, a new caller takes the room of its quietest connection. Both
-	// together stay below the file limit, so that neither can take the
-	// files that the other needs.
+	// full, a new caller takes the room of the quietest connection of the
+	// host that holds the most.
 	httpLn = limits.NewRoomListener(httpLn, cfg.server.maxConns, m.evicted.WithLabelValues("http").Inc)
 	grpcLn = limits.NewRoomListener(grpcLn, cfg.server.maxConns, m.evicted.WithLabelValues("grpc").Inc)
-	logger.Log("msg", "limits", "max_conns", cfg.server.maxConns, "grpc_max_streams", cfg.server.maxStreams,
-		"grpc_max_calls", cfg.server.maxCalls, "idle_timeout", cfg.server.idleTimeout)
+	logger.Log("msg", "limits", "max_conns", cfg.server.maxConns, "grpc_max_streams", cfg.server.maxStreams, "idle_timeout", cfg.server.idleTimeout)
 	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
 	logger.Log("msg", "listening on http://"+httpLn.Addr().String())
 	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn, cfg.server.shutdownTimeout)
 }
 
-// newLogger returns the service's logger: go-kit's logfmt, with a
-// timestamp and the file and line that logs, to w.
-func newLogger(w io.Writer) log.Logger {
-	return log.With(log.NewLogfmtLogger(w), "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-}
-
-// logWriter is the log's writer, which Stop writes out.
-type logWriter interface {
-	io.Writer
-	Stop() error
-}
-
 // newLogWriter returns the log's writer to w: zap's buffered writer, which
 // writes the lines out together, within logFlushInterval, rather than with
-// a system call each, as log.NewSyncWriter does (BenchmarkLogPath compares
-// the two), and whose methods, unlike w's, are safe for concurrent use. A
-// line can wait up to logFlushInterval to be seen, and is lost if the
-// process dies (a panic, SIGKILL) before then: run stops it on its way out.
-func newLogWriter(w io.Writer) logWriter {
+// a system call each as log.NewSyncWriter does (BenchmarkLogPath compares
+// them). A line is lost if the process dies (a panic, SIGKILL) before it is
+// written: run stops the writer on its way out.
+func newLogWriter(w io.Writer) *zapcore.BufferedWriteSyncer {
 	return &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(w), Size: logBufferSize, FlushInterval: logFlushInterval}
 }
 
-// The log's buffer: lines wait at most logFlushInterval to be written, and
-// logBufferSize bytes of them at most.
-const (
-	logFlushInterval = 100 * time.Millisecond
-	logBufferSize    = 64 << 10
-)
+// newLogger returns the service's logger to w: go-kit's logfmt, with a
+// timestamp and the file and line that logs, and its values cut to
+// maxLoggedBytes.
+func newLogger(w io.Writer) log.Logger {
+	logger := limits.Bounded(log.NewLogfmtLogger(w), maxLoggedBytes)
+	return log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+}
 
 // config is what the command line sets.
 type config struct {
@@ -212,19 +190,14 @@ type config struct {
 	server             serverLimits
 }
 
-// serverLimits are the limits of the servers: the command line sets the
-// first four, and the constants above the others.
+// serverLimits are the servers' limits: the command line sets the first
+// three, and the constants above the others.
 type serverLimits struct {
 	maxConns         int           // open connections per listener
 	maxStreams       int           // gRPC calls in flight per connection
-	maxCalls         int           // gRPC calls in flight in all
 	idleTimeout      time.Duration // an idle connection is closed after this
-	handshakeTimeout time.Duration // see the constants
-	pingInterval     time.Duration
-	pingTimeout      time.Duration
-	callTimeout      time.Duration
-	callGrace        time.Duration
-	shutdownTimeout  time.Duration
+	handshakeTimeout time.Duration // HTTP: to send the headers; gRPC: the HTTP/2 preface
+	shutdownTimeout  time.Duration // to finish the calls in flight
 }
 
 // parseFlags reads the command line. It refuses arguments and limits that
@@ -235,12 +208,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address")
 	grpcAddr := fs.String("grpc-addr", "127.0.0.1:8081", "gRPC listen address")
 	zipkinURL := fs.String("zipkin-url", "", "send spans to this Zipkin collector, e.g. http://127.0.0.1:9411/api/v2/spans (default: write them to the log)")
-	zipkinSampleRate := fs.Float64("zipkin-sample-rate", 1, "share of new traces recorded: 0, or 0.01 to 1, to the percent; a call that carries its caller's decision follows it")
+	zipkinSampleRate := fs.Float64("zipkin-sample-rate", 1, "share of new traces recorded: 0, or 0.01 to 1; a call that carries its caller's decision follows it")
 	rateLimit := fs.Float64("rate-limit", 100, "requests a second allowed per endpoint, on average")
 	rateBurst := fs.Int("rate-burst", 100, "requests allowed at once per endpoint, above the average rate")
-	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener; a new one closes the quietest; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
-	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection; more are refused")
-	maxCalls := fs.Int("grpc-max-calls", defaultMaxCalls, "gRPC calls allowed in flight in all; over it, a new call takes the room of a call still waiting for its request, or streaming, of the host that holds the most")
+	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener; a new one closes the quietest of the host that holds the most; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
+	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection; grpc-go refuses more")
 	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a connection idle for this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -256,14 +228,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if !(*rateLimit > 0) || *rateBurst < 1 { // !(x > 0) refuses NaN too
 		return config{}, fmt.Errorf("-rate-limit must be above 0 and -rate-burst at least 1, or every request is refused")
 	}
-	if _, err := newSampler(*zipkinSampleRate); err != nil {
-		return config{}, fmt.Errorf("-zipkin-sample-rate must be 0, or from 0.01 to 1 (to the percent)")
-	}
 	if *maxConns == 0 {
 		*maxConns = defaultMaxConnsFor(openFileLimit())
 	}
-	if *maxConns < 1 || *maxStreams < 1 || *maxCalls < 1 || *idleTimeout <= 0 {
-		return config{}, fmt.Errorf("-max-conns, -grpc-max-streams, -grpc-max-calls and -idle-timeout must be above 0, or every request is refused")
+	if *maxConns < 1 || *maxStreams < 1 || *idleTimeout <= 0 {
+		return config{}, fmt.Errorf("-max-conns, -grpc-max-streams and -idle-timeout must be above 0, or every request is refused")
 	}
 	return config{
 		httpAddr:         *httpAddr,
@@ -274,13 +243,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		server: serverLimits{
 			maxConns:         *maxConns,
 			maxStreams:       *maxStreams,
-			maxCalls:         *maxCalls,
 			idleTimeout:      *idleTimeout,
-			handshakeTimeout: handshakeTimeout,
-			pingInterval:     pingInterval,
-			pingTimeout:      pingTimeout,
-			callTimeout:      callTimeout,
-			callGrace:        callGrace,
+			handshakeTimeout: readHeaderTimeout,
 			shutdownTimeout:  shutdownTimeout,
 		},
 	}, nil
@@ -299,6 +263,33 @@ func defaultMaxConnsFor(fileLimit uint64, ok bool) int {
 	return int(fileLimit-reservedFiles) / 2
 }
 
+// logKind names the kind of a line of the transports' and the tracer's
+// logger, for the counting logger: each refusal that floods are made of is
+// a kind of its own, and so is every other error of a transport, and every
+// line of the tracer. The names come from here, never from the line's text.
+func logKind(keyvals []any) string {
+	kind := "other"
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		switch v := keyvals[i+1].(type) {
+		case error:
+			switch {
+			case errors.Is(v, ratelimit.ErrLimited):
+				return "rate limited"
+			case errors.Is(v, gobreaker.ErrOpenState), errors.Is(v, gobreaker.ErrTooManyRequests):
+				return "breaker open"
+			case errors.Is(v, context.Canceled), errors.Is(v, context.DeadlineExceeded):
+				return "gone"
+			}
+			return "error"
+		case string:
+			if keyvals[i] == "layer" && v == "tracing" {
+				kind = "tracing"
+			}
+		}
+	}
+	return kind
+}
+
 // metrics are the service's Prometheus metrics, on a registry of their own
 // (no global state) that also holds the Go runtime's and the process's. The
 // transports count every request, refused ones included: the HTTP
@@ -310,9 +301,7 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	http        *prometheus.CounterVec
 	grpc        *grpcprom.ServerMetrics
-	grpcRefused *prometheus.CounterVec // calls refused before they start, by reason (see limits.Calls)
-	grpcCutOff  prometheus.Counter     // calls cut off to make room (see limits.Calls)
-	evicted     *prometheus.CounterVec // connections closed to make room, by listener (see limits.RoomListener)
+	evicted     *prometheus.CounterVec // connections closed to make room, by listener
 }
 
 func newMetrics() metrics {
@@ -349,16 +338,6 @@ func newMetrics() metrics {
 			Help:      "HTTP responses, by status code and request method.",
 		}, []string{"code", "method"}),
 		grpc: grpcprom.NewServerMetrics(),
-		grpcRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "addsvc",
-			Name:      "grpc_calls_refused_total",
-			Help:      "gRPC calls refused before they started, by reason: over -grpc-max-calls (max_calls), or a method that no service serves or no name of one (unknown_method). Calls over -grpc-max-streams are refused by grpc-go (REFUSED_STREAM), uncounted.",
-		}, []string{"reason"}),
-		grpcCutOff: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "addsvc",
-			Name:      "grpc_calls_cut_off_total",
-			Help:      "gRPC calls still waiting for their request, or streaming, cut off (Canceled) to make room for another host's, over -grpc-max-calls.",
-		}),
 		evicted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "connections_evicted_total",
@@ -368,13 +347,10 @@ func newMetrics() metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ints, m.chars, m.duration, m.http, m.grpc, m.grpcRefused, m.grpcCutOff, m.evicted,
+		m.ints, m.chars, m.duration, m.http, m.grpc, m.evicted,
 	)
 	m.ints.WithLabelValues() // export both counters from the start, at 0
 	m.chars.WithLabelValues()
-	for _, reason := range []string{limits.RefusedMaxCalls, limits.RefusedUnknownMethod} {
-		m.grpcRefused.WithLabelValues(reason)
-	}
 	m.evicted.WithLabelValues("http")
 	m.evicted.WithLabelValues("grpc")
 	return m
@@ -391,127 +367,53 @@ func newOnion(logger log.Logger, m metrics, tracer *zipkin.Tracer, limits addend
 	return addendpoint.New(svc, log.With(logger, "layer", "endpoint"), kitprometheus.NewHistogram(m.duration), tracer, limits)
 }
 
-// newServers returns the HTTP server, which serves the endpoints and the
-// metrics of m, and the gRPC server, which serves the endpoints with
-// reflection on, so that tools such as grpcurl can list its methods. Both
-// count every request in m, log the transports' errors to logger, and keep
-// to the limits of server.
-func newServers(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, logger log.Logger, server serverLimits) (*http.Server, *grpc.Server) {
+// newHTTPServer returns the HTTP server, which serves the endpoints and the
+// metrics of m, traces with tracer, logs the transport's errors to logger,
+// counts every response in m, and keeps to limits.
+func newHTTPServer(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, logger log.Logger, limits serverLimits) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)
-	})
-	// Each body is capped at addtransport.MaxBodyBytes, and all those being
-	// read at maxBodyBytesInFlight.
-	mux.Handle("/", limits.BodyBytes(addtransport.NewHTTPHandler(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "HTTP")),
-		maxBodyBytesInFlight, smallBodyBytes))
-	httpServer := &http.Server{
+	mux.Handle("/", addtransport.NewHTTPHandler(endpoints, tracer, logger))
+	return &http.Server{
 		Handler:           promhttp.InstrumentHandlerCounter(m.http, mux),
-		ReadHeaderTimeout: server.handshakeTimeout,
+		ReadHeaderTimeout: limits.handshakeTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
-		IdleTimeout:       server.idleTimeout,
+		IdleTimeout:       limits.idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
+}
 
-	// The calls in flight: at most maxStreams per connection (grpc-go
-	// refuses more, REFUSED_STREAM), and maxCalls in all, shared fairly
-	// between hosts (see limits.Calls).
-	calls := limits.NewCalls(server.maxCalls, server.callTimeout, server.callGrace, m.grpcRefused, m.grpcCutOff)
-	grpcServer := grpc.NewServer(
-		// Strings that are not UTF-8 reach the decode functions, which
-		// refuse them as the HTTP transport does.
-		grpc.ForceServerCodecV2(addtransport.Codec{}),
+// newGRPCServer returns the gRPC server, which serves the endpoints, with
+// reflection on for tools such as grpcurl, traces with tracer, logs its
+// errors to logger, counts every call in m, and keeps to limits: each
+// connection holds at most maxStreams calls (grpc-go refuses more, as
+// REFUSED_STREAM), a message of at most maxMessageBytes each, for at most
+// maxConnAge, and pings its client, which may not ping it too often.
+func newGRPCServer(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, logger log.Logger, limits serverLimits) *grpc.Server {
+	s := grpc.NewServer(
+		grpc.MaxConcurrentStreams(uint32(limits.maxStreams)),
 		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxHeaderListSize(maxHeaderBytes),
-		grpc.MaxConcurrentStreams(uint32(server.maxStreams)),
-		grpc.InTapHandle(calls.Tap),
-		grpc.StatsHandler(calls),
-		grpc.UnknownServiceHandler(calls.UnknownMethod),
-		grpc.ConnectionTimeout(server.handshakeTimeout),
+		grpc.ConnectionTimeout(limits.handshakeTimeout),
 		grpc.KeepaliveParams(keepalive.ServerParameters{
-			MaxConnectionIdle: server.idleTimeout,
-			Time:              server.pingInterval,
-			Timeout:           server.pingTimeout,
+			MaxConnectionIdle:     limits.idleTimeout,
+			MaxConnectionAge:      maxConnAge,
+			MaxConnectionAgeGrace: maxConnAgeGrace,
+			Time:                  pingInterval,
+			Timeout:               pingTimeout,
 		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime:             minPingInterval,
 			PermitWithoutStream: true,
 		}),
-		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor(), calls.Unary),
-		grpc.ChainStreamInterceptor(limits.ServedOnly(m.grpc.StreamServerInterceptor()), calls.Stream),
 		// go-kit's interceptor puts the gRPC method in the context, where the
 		// server's trace finds it and tags its span with it.
-		grpc.ChainUnaryInterceptor(grpctransport.Interceptor),
+		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor(), grpctransport.Interceptor),
+		grpc.ChainStreamInterceptor(m.grpc.StreamServerInterceptor()),
 	)
-	addtransport.RegisterGRPCServer(grpcServer, addtransport.NewGRPCServer(endpoints, tracer, log.With(logger, "layer", "transport", "transport", "gRPC")))
-	reflection.Register(grpcServer)
-	m.grpc.InitializeMetrics(grpcServer) // every method at 0, before its first call
-	return httpServer, grpcServer
-}
-
-// serve runs both servers as a group (github.com/oklog/run) with oklog/run's
-// context handler, until ctx is done (main's ends on SIGINT or SIGTERM) or a
-// server fails; then it shuts both down gracefully, letting the requests in
-// flight finish. Each server's interrupt starts its shutdown and returns at once, so
-// that both shut down side by side within shutdownTimeout; each server's
-// actor returns when its shutdown is done.
-func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener, shutdownTimeout time.Duration) error {
-	var g oklogrun.Group
-	g.Add(oklogrun.ContextHandler(ctx))
-
-	httpDone := make(chan struct{})
-	g.Add(func() error {
-		if err := httpServer.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve HTTP: %w", err)
-		}
-		<-httpDone
-		return nil
-	}, func(error) {
-		logger.Log("msg", "shutting down", "cause", context.Cause(ctx))
-		go func() {
-			defer close(httpDone)
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-			defer cancel()
-			if err := httpServer.Shutdown(shutdownCtx); err != nil {
-				logger.Log("msg", "HTTP requests still in flight are cut off", "err", err)
-				httpServer.Close()
-			}
-		}()
-	})
-
-	grpcDone := make(chan struct{})
-	g.Add(func() error {
-		if err := grpcServer.Serve(grpcLn); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			return fmt.Errorf("serve gRPC: %w", err)
-		}
-		<-grpcDone
-		return nil
-	}, func(error) {
-		go func() {
-			defer close(grpcDone)
-			stopped := make(chan struct{})
-			go func() {
-				grpcServer.GracefulStop()
-				close(stopped)
-			}()
-			select {
-			case <-stopped:
-			case <-time.After(shutdownTimeout):
-				// Stop closes the connections; GracefulStop returns once
-				// the handlers that ignore their context end, if ever.
-				logger.Log("msg", "gRPC calls still in flight are cut off")
-				grpcServer.Stop()
-			}
-		}()
-	})
-
-	err := g.Run()
-	logger.Log("msg", "stopped")
-	if errors.Is(err, context.Canceled) {
-		return nil // asked to stop: a clean shutdown
-	}
-	return err
+	addtransport.RegisterGRPCServer(s, addtransport.NewGRPCServer(endpoints, tracer, logger))
+	reflection.Register(s)
+	m.grpc.InitializeMetrics(s) // every method at 0, before its first call
+	return s
 }

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,36 +19,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// loggedSpan is a span that the log reporter wrote, as zipkin-go's JSON
-// has it.
-type loggedSpan struct {
-	Name     string            `json:"name"` // lower case
-	Kind     string            `json:"kind"`
-	TraceID  string            `json:"traceId"`
-	ID       string            `json:"id"`
-	ParentID string            `json:"parentId"`
-	Duration int64             `json:"duration"`
-	Tags     map[string]string `json:"tags"`
-}
-
-// loggedSpans returns the spans in log, in their order.
-func loggedSpans(t *testing.T, log string) []loggedSpan {
+// loggedSpans decodes the spans that zipkin-go's log reporter wrote to log:
+// after each "span <time>:" line, the span's JSON, as a collector gets it.
+func loggedSpans(t *testing.T, log string) []model.SpanModel {
 	t.Helper()
-	var spans []loggedSpan
-	for _, rec := range decodeLogfmt(t, []byte(log)) {
-		if rec["span"] == "" {
-			continue
-		}
-		var s loggedSpan
-		require.NoError(t, json.Unmarshal([]byte(rec["span"]), &s), "%v", rec)
+	var spans []model.SpanModel
+	for _, block := range strings.Split(log, "\nspan ")[1:] {
+		_, js, ok := strings.Cut(block, ":\n")
+		require.True(t, ok, "a span block: %q", block)
+		var s model.SpanModel
+		require.NoError(t, json.NewDecoder(strings.NewReader(js)).Decode(&s), "span JSON %q", js)
 		spans = append(spans, s)
 	}
 	return spans
 }
 
-func TestLogReporter(t *testing.T) {
+func TestWithoutACollectorSpansGoToTheLog(t *testing.T) {
 	var buf bytes.Buffer
-	tracer, _, err := newTracer("", 1, log.NewLogfmtLogger(&buf), log.NewNopLogger())
+	tracer, _, err := newTracer("", 1, log.NewNopLogger(), &buf)
 	require.NoError(t, err)
 
 	parent := tracer.StartSpan("POST /sum", zipkin.Kind(model.Server))
@@ -58,87 +45,62 @@ func TestLogReporter(t *testing.T) {
 	child.Finish()
 	parent.Finish()
 
-	assert.Equal(t, 2, strings.Count(buf.String(), "\n"), "a line a span:\n%s", &buf)
-	spans := loggedSpans(t, buf.String())
+	spans := loggedSpans(t, "\n"+buf.String())
 	require.Len(t, spans, 2)
 	c, p := spans[0], spans[1]
-	assert.Equal(t, "sum", c.Name)
-	assert.Empty(t, c.Kind)
-	assert.Equal(t, parent.Context().TraceID.String(), c.TraceID)
-	assert.Equal(t, child.Context().ID.String(), c.ID)
-	assert.Equal(t, parent.Context().ID.String(), c.ParentID)
+	assert.Equal(t, "sum", c.Name) // Zipkin's names are lower case
+	assert.Equal(t, parent.Context().TraceID, c.TraceID)
+	require.NotNil(t, c.ParentID)
+	assert.Equal(t, parent.Context().ID, *c.ParentID)
 	assert.Equal(t, "can't sum two zeroes", c.Tags["error"])
-
-	assert.Equal(t, "post /sum", p.Name)
-	assert.Equal(t, "SERVER", p.Kind)
-	assert.Empty(t, p.ParentID)
-	assert.NotContains(t, p.Tags, "error")
+	assert.Equal(t, "addsvc", c.LocalEndpoint.ServiceName)
+	assert.Equal(t, model.Server, p.Kind)
+	assert.Nil(t, p.ParentID)
 }
 
-func TestNewTracerRefusesABadURL(t *testing.T) {
+func TestNewTracerRefusesBadSettings(t *testing.T) {
 	for _, u := range []string{"127.0.0.1:9411", "ftp://127.0.0.1/", "http://", "::"} {
-		_, _, err := newTracer(u, 1, log.NewNopLogger(), log.NewNopLogger())
+		_, _, err := newTracer(u, 1, log.NewNopLogger(), io.Discard)
 		assert.ErrorContains(t, err, "want http://host:port/api/v2/spans", u)
+	}
+	for _, rate := range []float64{-1, 0.001, 1.5} {
+		_, _, err := newTracer("", rate, log.NewNopLogger(), io.Discard)
+		assert.ErrorContains(t, err, "-zipkin-sample-rate", "%v", rate)
 	}
 }
 
-func TestNewTracerLogsCollectorFailures(t *testing.T) {
+func TestCollectorFailuresAreLogged(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // no collector there
 
 	var buf bytes.Buffer
-	tracer, spans, err := newTracer("http://"+addr+"/api/v2/spans", 1, log.NewNopLogger(), log.NewLogfmtLogger(&buf))
+	tracer, spans, err := newTracer("http://"+addr+"/api/v2/spans", 1, log.NewLogfmtLogger(&buf), io.Discard)
 	require.NoError(t, err)
 	tracer.StartSpan("Sum").Finish()
+	begin := time.Now()
 	assert.ErrorContains(t, spans.Close(), "connection refused") // sends what is left, and fails
+	assert.Less(t, time.Since(begin), spanSendTimeout)
 
 	records := decodeLogfmt(t, buf.Bytes())
 	require.NotEmpty(t, records)
-	assert.Contains(t, records[0]["msg"], "failed to send the request", "one message, whole: %v", records[0])
-	assert.Contains(t, records[0]["msg"], "http://"+addr+"/api/v2/spans")
+	assert.Contains(t, records[0]["msg"], "failed to send the request")
 	assert.Contains(t, records[0]["msg"], "connection refused")
 }
 
-// withoutSpans returns log without its span lines.
-func withoutSpans(log string) string {
-	var kept []string
-	for _, line := range strings.SplitAfter(log, "\n") {
-		if !strings.Contains(line, " layer=tracing span=") {
-			kept = append(kept, line)
-		}
+func TestSampleRate(t *testing.T) {
+	for _, tt := range []struct {
+		rate string
+		want int
+	}{{"0", 0}, {"1", 2}} {
+		r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-sample-rate", tt.rate)
+		require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+		code, _ := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
+		require.Equal(t, http.StatusOK, code)
+		require.NoError(t, r.stop(t))
+		assert.Len(t, loggedSpans(t, r.log.String()), tt.want, "-zipkin-sample-rate %s", tt.rate)
 	}
-	return strings.Join(kept, "")
-}
-
-func TestTheSpanLogKeepsItsBudget(t *testing.T) {
-	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-rate-limit", "0.001", "-rate-burst", "1")
-	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
-	begin := time.Now()
-	statuses := flood(t, 1000, func() (*http.Request, error) {
-		return http.NewRequest(http.MethodPost, "http://"+r.addr+"/sum", strings.NewReader(`{"a":1,"b":2}`))
-	})
-	require.NoError(t, r.stop(t))
-	took := time.Since(begin)
-	assert.Equal(t, 999, statuses[http.StatusTooManyRequests])
-
-	// Two spans a request, the transport's and the endpoint's: each is
-	// logged, or counted as not logged.
-	logged, dropped := 0, 0
-	for _, rec := range decodeLogfmt(t, []byte(r.log.String())) {
-		switch {
-		case rec["span"] != "":
-			logged++
-		case strings.HasPrefix(rec["msg"], "spans not logged"):
-			n, err := strconv.Atoi(rec["count"])
-			require.NoError(t, err)
-			dropped += n
-		}
-	}
-	assert.Equal(t, 2000, logged+dropped)
-	assert.LessOrEqual(t, logged, spanLogBudget*int(took/time.Second+2), "logged in %v", took)
-	checkLogLines(t, r.log.String())
 }
 
 // collector returns the URL of a stand-in for a Zipkin collector that
@@ -179,7 +141,6 @@ func TestShutdownIsBoundedWhateverTheCollectorDoes(t *testing.T) {
 			t.Parallel()
 			r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-url", collector(t, mode))
 			require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
-			// Spans for the reporter to send, for more than one batch interval.
 			for range 3 {
 				code, _ := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
 				require.Equal(t, http.StatusOK, code)
@@ -188,35 +149,37 @@ func TestShutdownIsBoundedWhateverTheCollectorDoes(t *testing.T) {
 			require.NoError(t, r.stop(t))
 			took := time.Since(begin)
 			t.Logf("collector %s: run returned %v after its context ended", mode, took.Round(time.Millisecond))
-			assert.Less(t, took, closeTimeout+time.Second)
+			assert.Less(t, took, spanCloseTimeout+time.Second)
 			checkLogLines(t, r.log.String())
 			assert.Less(t, strings.Count(r.log.String(), "\n"), 20, "its log:\n%s", r.log)
 		})
 	}
 }
 
-// TestMainStopsOnSIGTERMWithAHangingCollector is TestMainStopsOnSIGTERM with
-// a collector that takes the spans and never answers: the process exits
-// well within the 10 s after which docker stop kills it.
-func TestMainStopsOnSIGTERMWithAHangingCollector(t *testing.T) {
-	cmd, log := startMain(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-zipkin-url", collector(t, "hanging"))
-	require.Eventually(t, func() bool { return listening.MatchString(log.String()) },
-		10*time.Second, 10*time.Millisecond, "it did not listen; its log:\n%s", log)
-	addr := listening.FindStringSubmatch(log.String())[1]
-	code, _ := call(t, http.MethodPost, "http://"+addr+"/sum", `{"a":1,"b":2}`)
-	require.Equal(t, http.StatusOK, code)
-
+func TestTheSpanLogKeepsItsBudget(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-rate-limit", "0.001", "-rate-burst", "1")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
 	begin := time.Now()
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		assert.NoError(t, err, "exit status; its log:\n%s", log)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("it did not exit within 10s of SIGTERM; its log:\n%s", log)
+	for range 500 {
+		call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
 	}
-	t.Logf("exited %v after SIGTERM", time.Since(begin).Round(time.Millisecond))
-	assert.Less(t, time.Since(begin), closeTimeout+time.Second)
-	assert.Contains(t, log.String(), "the last spans are lost")
+	require.NoError(t, r.stop(t))
+	took := time.Since(begin)
+	// Two spans a request, the transport's and the endpoint's (the refused
+	// ones too): each is logged, or counted as not logged.
+	logged, dropped := len(loggedSpans(t, r.log.String())), 0
+	for _, line := range strings.Split(r.log.String(), "\n") {
+		if strings.Contains(line, "spans not logged") {
+			recs := decodeLogfmt(t, []byte(line))
+			require.Len(t, recs, 1)
+			dropped++
+			if more := recs[0]["more"]; more != "" {
+				n, err := strconv.Atoi(more)
+				require.NoError(t, err)
+				dropped += n
+			}
+		}
+	}
+	assert.Equal(t, 1000, logged+dropped)
+	assert.LessOrEqual(t, logged, spanLogBudget*int(took/time.Second+2), "logged in %v", took)
 }
