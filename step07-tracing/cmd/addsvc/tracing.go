@@ -35,6 +35,9 @@ const (
 // (zipkin-go's counting sampler). A call that carries its caller's
 // decision follows it.
 func newTracer(zipkinURL string, sampleRate float64, logger log.Logger, spanLog io.Writer) (*zipkin.Tracer, reporter.Reporter, error) {
+	if sampleRate != sampleRate { // NaN, on which zipkin-go panics
+		return nil, nil, fmt.Errorf("-zipkin-sample-rate: want 0, or 0.01 to 1, not %v", sampleRate)
+	}
 	sampler, err := zipkin.NewCountingSampler(sampleRate)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-zipkin-sample-rate: %w", err)

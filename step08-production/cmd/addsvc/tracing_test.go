@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -63,7 +64,7 @@ func TestNewTracerRefusesBadSettings(t *testing.T) {
 		_, _, err := newTracer(u, 1, log.NewNopLogger(), io.Discard)
 		assert.ErrorContains(t, err, "want http://host:port/api/v2/spans", u)
 	}
-	for _, rate := range []float64{-1, 0.001, 1.5} {
+	for _, rate := range []float64{-1, 0.001, 1.5, math.NaN()} {
 		_, _, err := newTracer("", rate, log.NewNopLogger(), io.Discard)
 		assert.ErrorContains(t, err, "-zipkin-sample-rate", "%v", rate)
 	}
