@@ -22,13 +22,20 @@ import (
 var layers = []struct {
 	dir, word string
 }{
-	{"limits", ""}, // step 8's limits know no layer: any may use them, and main wires them
+	{"limits", ""},   // step 8's limits know no layer: any may use them, and main wires them
+	{"svckit", ""},   // what both services' main build the same way (step 9)
+	{"contract", ""}, // step 9: what addsvc expects of stringsvc, as data
 	{"addservice", "Service"},
 	{"addendpoint", "Endpoint"},
-	{"pb", ""}, // the gRPC code generated from addsvc.proto: the wire's types
+	{"stringservice", "Service"},     // step 9's second service: its onion, the same layout...
+	{"stringendpoint", "Endpoint"},   // ...with addendpoint's middlewares...
+	{"stringtransport", "Transport"}, // ...and its client, which addsvc's main wires
+	{"pb", ""},                       // the gRPC code generated from addsvc.proto: the wire's types
 	{"addtransport", "Transport"},
 	{"cmd/addsvc", ""},
 	{"cmd/addcli", ""},
+	{"cmd/stringsvc", ""},
+	{"cmd/loadgen", ""},
 }
 
 // goPackage is what go list tells of one package of the step.

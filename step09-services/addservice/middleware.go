@@ -2,6 +2,7 @@ package addservice
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/go-kit/kit/metrics"
@@ -77,4 +78,34 @@ func (mw instrumentingMiddleware) Concat(ctx context.Context, a, b string) (stri
 	v, err := mw.next.Concat(ctx, a, b)
 	mw.chars.Add(float64(len(v)))
 	return v, err
+}
+
+// UppercaseMiddleware returns a middleware that upper-cases the result of
+// every successful Concat with upper (step 9: stringsvc's Uppercase, which
+// cmd/addsvc builds from a balanced client). The rule is the service's:
+// what Concat answers; how upper reaches stringsvc is the transport's,
+// which this package does not know. An empty result is answered as it is,
+// as upper-casing cannot change it (and stringsvc refuses it); an error of
+// upper is Concat's error.
+func UppercaseMiddleware(upper func(ctx context.Context, s string) (string, error)) Middleware {
+	return func(next Service) Service {
+		return uppercaseMiddleware{upper: upper, Service: next}
+	}
+}
+
+type uppercaseMiddleware struct {
+	upper func(ctx context.Context, s string) (string, error)
+	Service
+}
+
+func (mw uppercaseMiddleware) Concat(ctx context.Context, a, b string) (string, error) {
+	v, err := mw.Service.Concat(ctx, a, b)
+	if err != nil || v == "" {
+		return v, err
+	}
+	u, err := mw.upper(ctx, v)
+	if err != nil {
+		return "", fmt.Errorf("upper-case the result with stringsvc: %w", err)
+	}
+	return u, nil
 }

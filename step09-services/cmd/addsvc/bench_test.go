@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/gokit-workshop/workshop/step09-services/pb"
+
+	"github.com/gokit-workshop/workshop/step09-services/svckit"
 )
 
 // benchListening finds the HTTP and the gRPC address in the service's log.
@@ -136,7 +138,7 @@ func BenchmarkLogPath(b *testing.B) {
 		writer func(io.Writer) (io.Writer, func() error)
 	}{
 		{"SyncWriter", func(w io.Writer) (io.Writer, func() error) { return log.NewSyncWriter(w), func() error { return nil } }},
-		{"BufferedWriteSyncer", func(w io.Writer) (io.Writer, func() error) { bw := newLogWriter(w); return bw, bw.Stop }},
+		{"BufferedWriteSyncer", func(w io.Writer) (io.Writer, func() error) { bw := svckit.NewLogWriter(w); return bw, bw.Stop }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			f, err := os.Create(filepath.Join(b.TempDir(), "addsvc.log"))
@@ -146,7 +148,7 @@ func BenchmarkLogPath(b *testing.B) {
 			defer f.Close()
 			w, stop := bc.writer(f)
 			defer stop()
-			logger := newLogger(w)
+			logger := svckit.NewLogger(w)
 			service := log.With(logger, "layer", "service")
 			endpoint := log.With(logger, "layer", "endpoint", "method", "Sum")
 			b.SetParallelism(8)

@@ -25,6 +25,8 @@ import (
 
 	"github.com/gokit-workshop/workshop/step09-services/addtransport"
 	"github.com/gokit-workshop/workshop/step09-services/pb"
+
+	"github.com/gokit-workshop/workshop/step09-services/svckit"
 )
 
 func TestDefaultMaxConnsStaysBelowTheFileLimit(t *testing.T) {
@@ -339,7 +341,7 @@ func TestHostileRequestsWriteShortLogLines(t *testing.T) {
 	_, err := pb.NewAddClient(dialGRPC(t, r.grpcAddr)).Concat(context.Background(), &pb.ConcatRequest{A: long[:15000], B: "\x1b[2J"})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err))
 	require.NoError(t, r.stop(t))
-	assert.Contains(t, r.log.String(), `a="`+strings.Repeat("a", maxLoggedBytes)+`…(15000 bytes)"`)
+	assert.Contains(t, r.log.String(), `a="`+strings.Repeat("a", svckit.MaxLoggedBytes)+`…(15000 bytes)"`)
 	assert.NotContains(t, r.log.String(), "\x1b", "logfmt escapes control characters")
 	checkLogLines(t, r.log.String())
 }

@@ -25,16 +25,12 @@ import (
 	"time"
 
 	kitprometheus "github.com/go-kit/kit/metrics/prometheus"
-	"github.com/go-kit/kit/ratelimit"
 	grpctransport "github.com/go-kit/kit/transport/grpc"
 	"github.com/go-kit/log"
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/sony/gobreaker"
-	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
@@ -44,6 +40,17 @@ import (
 	"github.com/gokit-workshop/workshop/step09-services/addservice"
 	"github.com/gokit-workshop/workshop/step09-services/addtransport"
 	"github.com/gokit-workshop/workshop/step09-services/limits"
+	"github.com/gokit-workshop/workshop/step09-services/stringtransport"
+	"github.com/gokit-workshop/workshop/step09-services/svckit"
+)
+
+// The budget of a call to stringsvc (step 9): a dead instance is skipped
+// at the cost of an attempt, a slow one at the cost of stringsvcPerAttempt,
+// and no call waits more than stringsvcTotal for stringsvc.
+const (
+	stringsvcAttempts   = 3
+	stringsvcPerAttempt = 300 * time.Millisecond
+	stringsvcTotal      = time.Second
 )
 
 // Server timeouts: a slow or stalled client cannot hold a connection
@@ -75,16 +82,6 @@ const (
 	defaultMaxStreams  = 16               // gRPC calls in flight per connection
 	defaultIdleTimeout = 60 * time.Second // an idle connection is closed after this
 	reservedFiles      = 64               // open files kept for all but connections
-)
-
-// The log: a value whose length a caller chooses is cut to maxLoggedBytes,
-// so that no line goes over 1 KB, and the transports' errors, which come in
-// floods, are written at most once a second of each kind, with counts.
-const (
-	maxLoggedBytes   = 256
-	logCountPeriod   = time.Second
-	logBufferSize    = 64 << 10               // zap's buffered writer: lines wait at most...
-	logFlushInterval = 100 * time.Millisecond // ...this long, and this many bytes of them
 )
 
 func main() {
@@ -126,12 +123,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 // runConfig builds the service that cfg describes and serves it until ctx
 // is done.
 func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
-	logOut := newLogWriter(stderr)
+	logOut := svckit.NewLogWriter(stderr)
 	defer logOut.Stop() // writes out the lines it holds
-	logger := newLogger(logOut)
-	counted := limits.NewCounting(logger, logCountPeriod, logKind)
+	logger := svckit.NewLogger(logOut)
+	counted := limits.NewCounting(logger, svckit.LogCountPeriod, svckit.LogKind)
 	defer counted.Flush()
-	tracer, spans, err := newTracer(cfg.zipkinURL, cfg.zipkinSampleRate, log.With(counted, "layer", "tracing"), logOut)
+	tracer, spans, err := svckit.NewTracer("addsvc", cfg.zipkinURL, cfg.zipkinSampleRate, log.With(counted, "layer", "tracing"), logOut)
 	if err != nil {
 		return err
 	}
@@ -141,7 +138,21 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 		}
 	}()
 	m := newMetrics()
-	endpoints := newOnion(logger, m, tracer, cfg.limits)
+	var upper func(context.Context, string) (string, error) // step 9: Concat's result upper-cased by stringsvc
+	if cfg.stringsvc != "" {
+		instancer, err := stringtransport.NewInstancer(cfg.stringsvc, log.With(counted, "layer", "sd"))
+		if err != nil {
+			return fmt.Errorf("-stringsvc %w", err)
+		}
+		defer instancer.Stop()
+		var balancer io.Closer
+		upper, balancer = stringtransport.NewUppercase(instancer,
+			stringtransport.Retry{Attempts: stringsvcAttempts, PerAttempt: stringsvcPerAttempt, Total: stringsvcTotal}, tracer, log.With(counted, "layer", "sd"),
+			kitprometheus.NewCounter(m.stringsvc))
+		defer balancer.Close()
+		logger.Log("msg", "Concat's results upper-cased by stringsvc at "+cfg.stringsvc)
+	}
+	endpoints := newOnion(logger, m, tracer, cfg.limits, upper)
 	httpServer := newHTTPServer(endpoints, m, tracer, log.With(counted, "layer", "transport", "transport", "HTTP"), cfg.server)
 	grpcServer := newGRPCServer(endpoints, m, tracer, log.With(counted, "layer", "transport", "transport", "gRPC"), cfg.server)
 	httpLn, err := net.Listen("tcp", cfg.httpAddr)
@@ -161,24 +172,7 @@ func runConfig(ctx context.Context, cfg config, stderr io.Writer) error {
 	logger.Log("msg", "limits", "max_conns", cfg.server.maxConns, "grpc_max_streams", cfg.server.maxStreams, "idle_timeout", cfg.server.idleTimeout)
 	logger.Log("msg", "listening for gRPC on "+grpcLn.Addr().String())
 	logger.Log("msg", "listening on http://"+httpLn.Addr().String())
-	return serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn, cfg.server.shutdownTimeout)
-}
-
-// newLogWriter returns the log's writer to w: zap's buffered writer, which
-// writes the lines out together, within logFlushInterval, rather than with
-// a system call each as log.NewSyncWriter does (BenchmarkLogPath compares
-// them). A line is lost if the process dies (a panic, SIGKILL) before it is
-// written: run stops the writer on its way out.
-func newLogWriter(w io.Writer) *zapcore.BufferedWriteSyncer {
-	return &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(w), Size: logBufferSize, FlushInterval: logFlushInterval}
-}
-
-// newLogger returns the service's logger to w: go-kit's logfmt, with a
-// timestamp and the file and line that logs, and its values cut to
-// maxLoggedBytes.
-func newLogger(w io.Writer) log.Logger {
-	logger := limits.Bounded(log.NewLogfmtLogger(w), maxLoggedBytes)
-	return log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	return svckit.Serve(ctx, logger, httpServer, httpLn, grpcServer, grpcLn, cfg.server.shutdownTimeout)
 }
 
 // config is what the command line sets.
@@ -186,6 +180,7 @@ type config struct {
 	httpAddr, grpcAddr string
 	zipkinURL          string
 	zipkinSampleRate   float64
+	stringsvc          string // step 9: stringsvc's instances, for Concat
 	limits             addendpoint.Limits
 	server             serverLimits
 }
@@ -214,6 +209,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	maxConns := fs.Int("max-conns", 0, "open connections allowed per listener; a new one closes the quietest of the host that holds the most; 0 means "+strconv.Itoa(defaultMaxConns)+", or fewer if the open-file limit is low")
 	maxStreams := fs.Int("grpc-max-streams", defaultMaxStreams, "gRPC calls allowed in flight per connection; grpc-go refuses more")
 	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a connection idle for this long")
+	stringsvc := fs.String("stringsvc", "", "upper-case Concat's results with stringsvc, balanced over host:port,host:port or "+stringtransport.DNSSRVPrefix+"NAME (DNS SRV records); default: Concat as in step 8")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
@@ -239,6 +235,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		grpcAddr:         *grpcAddr,
 		zipkinURL:        *zipkinURL,
 		zipkinSampleRate: *zipkinSampleRate,
+		stringsvc:        *stringsvc,
 		limits:           addendpoint.Limits{Rate: rate.Limit(*rateLimit), Burst: *rateBurst},
 		server: serverLimits{
 			maxConns:         *maxConns,
@@ -263,33 +260,6 @@ func defaultMaxConnsFor(fileLimit uint64, ok bool) int {
 	return int(fileLimit-reservedFiles) / 2
 }
 
-// logKind names the kind of a line of the transports' and the tracer's
-// logger, for the counting logger: each refusal that floods are made of is
-// a kind of its own, and so is every other error of a transport, and every
-// line of the tracer. The names come from here, never from the line's text.
-func logKind(keyvals []any) string {
-	kind := "other"
-	for i := 0; i+1 < len(keyvals); i += 2 {
-		switch v := keyvals[i+1].(type) {
-		case error:
-			switch {
-			case errors.Is(v, ratelimit.ErrLimited):
-				return "rate limited"
-			case errors.Is(v, gobreaker.ErrOpenState), errors.Is(v, gobreaker.ErrTooManyRequests):
-				return "breaker open"
-			case errors.Is(v, context.Canceled), errors.Is(v, context.DeadlineExceeded):
-				return "gone"
-			}
-			return "error"
-		case string:
-			if keyvals[i] == "layer" && v == "tracing" {
-				kind = "tracing"
-			}
-		}
-	}
-	return kind
-}
-
 // metrics are the service's Prometheus metrics, on a registry of their own
 // (no global state) that also holds the Go runtime's and the process's. The
 // transports count every request, refused ones included: the HTTP
@@ -302,11 +272,12 @@ type metrics struct {
 	http        *prometheus.CounterVec
 	grpc        *grpcprom.ServerMetrics
 	evicted     *prometheus.CounterVec // connections closed to make room, by listener
+	stringsvc   *prometheus.CounterVec // step 9: attempts of calls to stringsvc, by instance and outcome
 }
 
 func newMetrics() metrics {
 	m := metrics{
-		reg: prometheus.NewRegistry(),
+		reg: svckit.NewRegistry(),
 		ints: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "addsvc",
 			Name:      "integers_summed_total",
@@ -321,13 +292,9 @@ func newMetrics() metrics {
 			Namespace: "addsvc",
 			Name:      "request_duration_seconds",
 			Help:      "Duration of endpoint calls in seconds, by method and success.",
-			// The buckets run from 10 µs, as a call takes tens of microseconds,
-			// to 10 s, the servers' timeout. The histogram is a native one too,
-			// with buckets 10% apart, for a Prometheus that scrapes those.
-			Buckets: []float64{
-				.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005,
-				.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10,
-			},
+			// The histogram is a native one too, with buckets 10% apart, for
+			// a Prometheus that scrapes those.
+			Buckets:                         svckit.DurationBuckets(),
 			NativeHistogramBucketFactor:     1.1,
 			NativeHistogramMaxBucketNumber:  160,
 			NativeHistogramMinResetDuration: time.Hour,
@@ -344,9 +311,13 @@ func newMetrics() metrics {
 			Help:      "Connections closed to make room for a new one, over -max-conns, by listener.",
 		}, []string{"listener"}),
 	}
+	m.stringsvc = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "addsvc",
+		Name:      "stringsvc_attempts_total",
+		Help:      "Attempts of calls to stringsvc's Uppercase, by instance and outcome (success, error, breaker open).",
+	}, []string{"instance", "outcome"})
 	m.reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.stringsvc,
 		m.ints, m.chars, m.duration, m.http, m.grpc, m.evicted,
 	)
 	m.ints.WithLabelValues() // export both counters from the start, at 0
@@ -356,12 +327,15 @@ func newMetrics() metrics {
 	return m
 }
 
-// newOnion builds the service from the inside out: business logic, then
-// logging, then instrumenting; then the endpoints, each in its own endpoint
+// newOnion builds the service from the inside out: business logic (and
+// with upper, Concat's results upper-cased with it), then logging, then instrumenting; then the endpoints, each in its own endpoint
 // middlewares.
-func newOnion(logger log.Logger, m metrics, tracer *zipkin.Tracer, limits addendpoint.Limits) addendpoint.Set {
+func newOnion(logger log.Logger, m metrics, tracer *zipkin.Tracer, limits addendpoint.Limits, upper func(context.Context, string) (string, error)) addendpoint.Set {
 	var svc addservice.Service
 	svc = addservice.NewBasicService()
+	if upper != nil {
+		svc = addservice.UppercaseMiddleware(upper)(svc)
+	}
 	svc = addservice.LoggingMiddleware(log.With(logger, "layer", "service"))(svc)
 	svc = addservice.InstrumentingMiddleware(kitprometheus.NewCounter(m.ints), kitprometheus.NewCounter(m.chars))(svc)
 	return addendpoint.New(svc, log.With(logger, "layer", "endpoint"), kitprometheus.NewHistogram(m.duration), tracer, limits)

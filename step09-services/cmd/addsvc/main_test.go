@@ -29,6 +29,8 @@ import (
 
 	"github.com/gokit-workshop/workshop/step09-services/addendpoint"
 	"github.com/gokit-workshop/workshop/step09-services/pb"
+
+	"github.com/gokit-workshop/workshop/step09-services/svckit"
 )
 
 func TestRunServesUntilItsContextEnds(t *testing.T) {
@@ -144,7 +146,7 @@ func TestServeFinishesTheRequestsInFlight(t *testing.T) {
 	defer stop()
 	served := make(chan error, 1)
 	go func() {
-		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, shutdownTimeout)
+		served <- svckit.Serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, shutdownTimeout)
 	}()
 
 	conn, err := grpc.NewClient(grpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -223,7 +225,7 @@ func TestServeCutsOffWhatIsStillInFlightAfterItsTimeout(t *testing.T) {
 	defer stop()
 	served := make(chan error, 1)
 	go func() {
-		served <- serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, 200*time.Millisecond)
+		served <- svckit.Serve(ctx, log.NewNopLogger(), httpServer, httpLn, grpcServer, grpcLn, 200*time.Millisecond)
 	}()
 
 	answers := make(chan error, 2)

@@ -18,6 +18,8 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gokit-workshop/workshop/step09-services/svckit"
 )
 
 // loggedSpans decodes the spans that zipkin-go's log reporter wrote to log:
@@ -37,7 +39,7 @@ func loggedSpans(t *testing.T, log string) []model.SpanModel {
 
 func TestWithoutACollectorSpansGoToTheLog(t *testing.T) {
 	var buf bytes.Buffer
-	tracer, _, err := newTracer("", 1, log.NewNopLogger(), &buf)
+	tracer, _, err := svckit.NewTracer("addsvc", "", 1, log.NewNopLogger(), &buf)
 	require.NoError(t, err)
 
 	parent := tracer.StartSpan("POST /sum", zipkin.Kind(model.Server))
@@ -61,11 +63,11 @@ func TestWithoutACollectorSpansGoToTheLog(t *testing.T) {
 
 func TestNewTracerRefusesBadSettings(t *testing.T) {
 	for _, u := range []string{"127.0.0.1:9411", "ftp://127.0.0.1/", "http://", "::"} {
-		_, _, err := newTracer(u, 1, log.NewNopLogger(), io.Discard)
+		_, _, err := svckit.NewTracer("addsvc", u, 1, log.NewNopLogger(), io.Discard)
 		assert.ErrorContains(t, err, "want http://host:port/api/v2/spans", u)
 	}
 	for _, rate := range []float64{-1, 0.001, 1.5, math.NaN()} {
-		_, _, err := newTracer("", rate, log.NewNopLogger(), io.Discard)
+		_, _, err := svckit.NewTracer("addsvc", "", rate, log.NewNopLogger(), io.Discard)
 		assert.ErrorContains(t, err, "-zipkin-sample-rate", "%v", rate)
 	}
 }
@@ -77,12 +79,12 @@ func TestCollectorFailuresAreLogged(t *testing.T) {
 	ln.Close() // no collector there
 
 	var buf bytes.Buffer
-	tracer, spans, err := newTracer("http://"+addr+"/api/v2/spans", 1, log.NewLogfmtLogger(&buf), io.Discard)
+	tracer, spans, err := svckit.NewTracer("addsvc", "http://"+addr+"/api/v2/spans", 1, log.NewLogfmtLogger(&buf), io.Discard)
 	require.NoError(t, err)
 	tracer.StartSpan("Sum").Finish()
 	begin := time.Now()
 	assert.ErrorContains(t, spans.Close(), "connection refused") // sends what is left, and fails
-	assert.Less(t, time.Since(begin), spanSendTimeout)
+	assert.Less(t, time.Since(begin), svckit.SpanSendTimeout)
 
 	records := decodeLogfmt(t, buf.Bytes())
 	require.NotEmpty(t, records)
@@ -150,7 +152,7 @@ func TestShutdownIsBoundedWhateverTheCollectorDoes(t *testing.T) {
 			require.NoError(t, r.stop(t))
 			took := time.Since(begin)
 			t.Logf("collector %s: run returned %v after its context ended", mode, took.Round(time.Millisecond))
-			assert.Less(t, took, spanCloseTimeout+time.Second)
+			assert.Less(t, took, svckit.SpanCloseTimeout+time.Second)
 			checkLogLines(t, r.log.String())
 			assert.Less(t, strings.Count(r.log.String(), "\n"), 20, "its log:\n%s", r.log)
 		})
@@ -182,5 +184,5 @@ func TestTheSpanLogKeepsItsBudget(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1000, logged+dropped)
-	assert.LessOrEqual(t, logged, spanLogBudget*int(took/time.Second+2), "logged in %v", took)
+	assert.LessOrEqual(t, logged, svckit.SpanLogBudget*int(took/time.Second+2), "logged in %v", took)
 }

@@ -1,4 +1,4 @@
-package main
+package svckit
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 	"google.golang.org/grpc"
 )
 
-// serve runs both servers as a group (github.com/oklog/run, slide 82) until
-// ctx is done or one of them fails. Then it stops both at once, gracefully:
+// Serve runs both servers as a group (github.com/oklog/run, slide 82) until
+// ctx is done or one of them fails; a nil grpcServer is left out. Then it stops both at once, gracefully:
 // each lets its requests in flight finish, and cuts off those still running
 // after shutdownTimeout.
-func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener, shutdownTimeout time.Duration) error {
+func Serve(ctx context.Context, logger log.Logger, httpServer *http.Server, httpLn net.Listener, grpcServer *grpc.Server, grpcLn net.Listener, shutdownTimeout time.Duration) error {
 	var g oklogrun.Group
 	g.Add(oklogrun.ContextHandler(ctx))
 
@@ -43,29 +43,31 @@ func serve(ctx context.Context, logger log.Logger, httpServer *http.Server, http
 	})
 
 	grpcDone := make(chan struct{})
-	g.Add(func() error {
-		if err := grpcServer.Serve(grpcLn); err != nil {
-			return fmt.Errorf("serve gRPC: %w", err)
-		}
-		<-grpcDone
-		return nil
-	}, func(error) {
-		go func() {
-			defer close(grpcDone)
-			stopped := make(chan struct{})
-			go func() {
-				grpcServer.GracefulStop()
-				close(stopped)
-			}()
-			select {
-			case <-stopped:
-			case <-time.After(shutdownTimeout):
-				// Stop closes the connections; GracefulStop itself returns
-				// only when the handlers that ignore their context end.
-				grpcServer.Stop()
+	if grpcServer != nil {
+		g.Add(func() error {
+			if err := grpcServer.Serve(grpcLn); err != nil {
+				return fmt.Errorf("serve gRPC: %w", err)
 			}
-		}()
-	})
+			<-grpcDone
+			return nil
+		}, func(error) {
+			go func() {
+				defer close(grpcDone)
+				stopped := make(chan struct{})
+				go func() {
+					grpcServer.GracefulStop()
+					close(stopped)
+				}()
+				select {
+				case <-stopped:
+				case <-time.After(shutdownTimeout):
+					// Stop closes the connections; GracefulStop itself returns
+					// only when the handlers that ignore their context end.
+					grpcServer.Stop()
+				}
+			}()
+		})
+	}
 
 	err := g.Run()
 	logger.Log("msg", "stopped")

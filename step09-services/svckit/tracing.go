@@ -1,4 +1,4 @@
-package main
+package svckit
 
 import (
 	"fmt"
@@ -27,24 +27,24 @@ const (
 	spanBacklog       = 10000           // spans kept waiting, at most: the oldest go first
 	spanBatchSize     = spanBacklog + 1 // never reached: see above
 	spanBatchInterval = time.Second     // zipkin-go's default
-	spanSendTimeout   = time.Second     // for one batch to reach the collector
-	spanCloseTimeout  = 3 * spanSendTimeout
-	spanLogBudget     = 100 // spans written to the log a second, at most, without a collector
+	SpanSendTimeout   = time.Second     // for one batch to reach the collector
+	SpanCloseTimeout  = 3 * SpanSendTimeout
+	SpanLogBudget     = 100 // spans written to the log a second, at most, without a collector
 )
 
-// newTracer returns the service's tracer and the reporter of its spans
-// (slides 87–88). With a zipkinURL, such as
+// NewTracer returns the tracer of the service called name, and the
+// reporter of its spans (slides 87–88). With a zipkinURL, such as
 // http://127.0.0.1:9411/api/v2/spans, the reporter sends them to that
 // Zipkin-compatible collector, and logs its failures to logger (which
 // counts them); without one, it writes each span to spanLog as the JSON
-// that a collector would get, up to spanLogBudget a second, and counts the
+// that a collector would get, up to SpanLogBudget a second, and counts the
 // others to logger. Close the reporter before exiting, so that the last
-// spans are sent: it returns within spanCloseTimeout.
+// spans are sent: it returns within SpanCloseTimeout.
 //
 // sampleRate is the share of new traces recorded: 0, 1, or from 0.01 to 1
 // (zipkin-go's counting sampler). A call that carries its caller's
 // decision follows it.
-func newTracer(zipkinURL string, sampleRate float64, logger log.Logger, spanLog io.Writer) (*zipkin.Tracer, reporter.Reporter, error) {
+func NewTracer(name, zipkinURL string, sampleRate float64, logger log.Logger, spanLog io.Writer) (*zipkin.Tracer, reporter.Reporter, error) {
 	if sampleRate != sampleRate { // NaN, on which zipkin-go panics
 		return nil, nil, fmt.Errorf("-zipkin-sample-rate: want 0, or 0.01 to 1, not %v", sampleRate)
 	}
@@ -53,7 +53,7 @@ func newTracer(zipkinURL string, sampleRate float64, logger log.Logger, spanLog 
 		return nil, nil, fmt.Errorf("-zipkin-sample-rate: %w", err)
 	}
 	rep := limits.SpanBudget(zipkinlog.NewReporter(stdlog.New(spanLog, "span ", 0)),
-		rate.NewLimiter(spanLogBudget, spanLogBudget), logger)
+		rate.NewLimiter(SpanLogBudget, SpanLogBudget), logger)
 	if zipkinURL != "" {
 		u, err := url.Parse(zipkinURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -63,13 +63,13 @@ func newTracer(zipkinURL string, sampleRate float64, logger log.Logger, spanLog 
 			zipkinhttp.BatchSize(spanBatchSize),
 			zipkinhttp.BatchInterval(spanBatchInterval),
 			zipkinhttp.MaxBacklog(spanBacklog),
-			zipkinhttp.Timeout(spanSendTimeout),
+			zipkinhttp.Timeout(SpanSendTimeout),
 			// Its failures, as logfmt lines: source= is the reporter's line.
 			zipkinhttp.Logger(stdlog.New(log.NewStdlibAdapter(logger, log.FileKey("source")), "", stdlog.Lshortfile)),
 		)
 	}
 	// The program's name only: a service listens on more than one port.
-	local, err := zipkin.NewEndpoint("addsvc", "")
+	local, err := zipkin.NewEndpoint(name, "")
 	if err != nil {
 		rep.Close()
 		return nil, nil, fmt.Errorf("zipkin endpoint: %w", err)
@@ -85,7 +85,7 @@ func newTracer(zipkinURL string, sampleRate float64, logger log.Logger, spanLog 
 		rep.Close()
 		return nil, nil, fmt.Errorf("zipkin tracer: %w", err)
 	}
-	return tracer, closeWithin{spanCloseTimeout, rep}, nil
+	return tracer, closeWithin{SpanCloseTimeout, rep}, nil
 }
 
 // closeWithin is a reporter whose Close gives up after its timeout: the
