@@ -50,6 +50,7 @@ func (l *RoomListener) Accept() (net.Conn, error) {
 
 	var quietest *trackedConn
 	l.mu.Lock()
+	// exercise 8.3 begin
 	if len(l.conns) >= l.max {
 		busiest := ""
 		for host, n := range l.byHost {
@@ -64,6 +65,7 @@ func (l *RoomListener) Accept() (net.Conn, error) {
 		}
 		l.removeLocked(quietest)
 	}
+	// exercise 8.3 end
 	l.conns[c] = struct{}{}
 	l.byHost[c.host]++
 	l.mu.Unlock()

@@ -21,5 +21,8 @@ func Registry() map[string][]Case {
 		"7.1": step07Extract(),
 		"7.2": step07EndpointSpans(),
 		"7.3": step07Inject(),
+		"8.1": step08ConnectionCaps(),
+		"8.2": step08BoundedLog(),
+		"8.3": step08MakeRoom(),
 	}
 }
