@@ -409,7 +409,9 @@ func checkReferences(spec corev1.PodSpec, ns string, services map[string]*corev1
 					errs = append(errs, fmt.Errorf("container %s names the SRV records %s, but no Service %s is in namespace %s here", c.Name, m[0], name, sns))
 				case svc.Spec.ClusterIP != corev1.ClusterIPNone:
 					errs = append(errs, fmt.Errorf("container %s reads the SRV records of Service %s, which is not headless (clusterIP: None): they would hold its virtual IP, not the pods", c.Name, name))
-				case !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == port && (p.Protocol == "" || p.Protocol == corev1.ProtocolTCP) }):
+				case !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool {
+					return p.Name == port && (p.Protocol == "" || p.Protocol == corev1.ProtocolTCP)
+				}):
 					errs = append(errs, fmt.Errorf("container %s names the SRV records %s, but Service %s has no TCP port named %s", c.Name, m[0], name, port))
 				}
 			}
