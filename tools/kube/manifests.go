@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -56,9 +57,14 @@ func Root(dir string) (string, error) {
 	}
 }
 
+// FirstStepWithManifests is the first step that has Kubernetes manifests:
+// from it on, every step must have a deploy/ directory.
+const FirstStepWithManifests = 9
+
 // DeployDirs returns the directories whose manifests are checked: those
 // that WORKSHOP_DEPLOY_DIRS lists (separated as PATH is), or else every
-// stepNN-*/deploy of the repository at root.
+// stepNN-*/deploy of the repository at root. A step from
+// FirstStepWithManifests on without one is an error.
 func DeployDirs(root string) ([]string, error) {
 	if env := os.Getenv("WORKSHOP_DEPLOY_DIRS"); env != "" {
 		var dirs []string
@@ -70,14 +76,22 @@ func DeployDirs(root string) ([]string, error) {
 		}
 		return dirs, nil
 	}
-	matches, err := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*", "deploy"))
+	steps, err := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
 	if err != nil {
 		return nil, err
 	}
 	var dirs []string
-	for _, m := range matches {
-		if isDir(m) {
-			dirs = append(dirs, m)
+	for _, s := range steps {
+		n, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(s), "step")[:2])
+		if err != nil || !isDir(s) {
+			continue
+		}
+		deploy := filepath.Join(s, "deploy")
+		switch {
+		case isDir(deploy):
+			dirs = append(dirs, deploy)
+		case n >= FirstStepWithManifests:
+			return nil, fmt.Errorf("%s has no deploy/ directory: every step from %d on has its Kubernetes manifests there", filepath.Base(s), FirstStepWithManifests)
 		}
 	}
 	return dirs, nil
