@@ -74,8 +74,10 @@ func TestDockerfile(t *testing.T) {
 // TestImages builds a step's images (the last step's, or WORKSHOP_IMAGES_STEP's)
 // and runs its services in containers on the host's network, on loopback
 // ports, as Kubernetes would run them: a read-only root file system, no
-// capabilities, no new privileges. It checks that they run as 65532, answer
-// over HTTP, and stop; then it removes its containers and images.
+// capabilities, no new privileges: stringsvc if the step has it, then addsvc,
+// whose Concat calls it (container to container, over loopback). It checks
+// that they run as 65532, answer over HTTP, and stop; then it removes its
+// containers and images.
 //
 // It needs Docker, so it runs only when WORKSHOP_IMAGES=1 (.ci/run sets it,
 // after it has installed and started Docker). Asked for, it fails in CI (CI
@@ -129,12 +131,15 @@ func TestImages(t *testing.T) {
 		t.Fatalf("built %d images for the %d binaries %q", len(images), len(want), want)
 	}
 
+	var running []container
 	addArgs := []string{}
 	if str, ok := byName["stringsvc"]; ok {
 		// The second service first, so that addsvc's Concat has it to call.
 		port := freePort(t)
 		c := runContainer(t, ctx, str, "-http-addr", "127.0.0.1:"+port)
 		waitHTTP(t, ctx, c, "GET", "http://127.0.0.1:"+port+"/metrics", "", "")
+		waitHTTP(t, ctx, c, "POST", "http://127.0.0.1:"+port+"/uppercase", `{"s":"kit"}`, `{"v":"KIT"}`)
+		running = append(running, c)
 		addArgs = append(addArgs, "-stringsvc", "127.0.0.1:"+port)
 	}
 	add, ok := byName["addsvc"]
@@ -149,6 +154,16 @@ func TestImages(t *testing.T) {
 		waitHTTP(t, ctx, c, "POST", "http://127.0.0.1:"+httpPort+"/concat", `{"a":"go","b":"kit"}`, `{"v":"GOKIT"}`)
 	}
 	waitHTTP(t, ctx, c, "GET", "http://127.0.0.1:"+httpPort+"/metrics", "", "")
+	running = append(running, c)
+	for _, c := range running {
+		c.checkUser(t, ctx)
+		c.stop(t, ctx)
+	}
+}
+
+// checkUser checks that the container and its processes run as User.
+func (c container) checkUser(t *testing.T, ctx context.Context) {
+	t.Helper()
 	if got := inspect(t, ctx, "container", c.name, "{{.Config.User}}"); got != User {
 		t.Errorf("the container runs as %q, want %q", got, User)
 	}
@@ -162,7 +177,6 @@ func TestImages(t *testing.T) {
 	}) {
 		t.Errorf("docker top %s:\n%s\nwant every process as uid 65532", c.name, out)
 	}
-	c.stop(t, ctx)
 }
 
 // testStep returns the repository's root and the step whose images
