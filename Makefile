@@ -20,7 +20,7 @@ WORKSHOP = cd "$(ROOT)" && go run ./tools/cmd/workshop
 # targets that do nothing. A word with a colon can't be a target; it comes
 # from an unquoted FLAGS=-http-addr 127.0.0.1:9000, which the workshop
 # command explains before make gets to it.
-POSITIONAL := step test test-step diff docs-check start check hint solution catchup status watch run bench load images
+POSITIONAL := step test test-step diff docs-check start check hint solution catchup status watch run bench load images demo
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(POSITIONAL)),)
   ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
   ARGTARGETS := $(foreach a,$(ARGS),$(if $(findstring :,$(a)),,$(a)))
@@ -129,9 +129,9 @@ images: ## make images [N]: one container image per binary of step N (default 9)
 	@$(WORKSHOP) images $(or $(N),$(ARGS))
 
 .PHONY: demo
-demo: ## the talk's demo: Prometheus, Jaeger and step 7 with traffic; shows metrics and a trace
-	@cd "$(ROOT)/tools" && go run ./cmd/demo $(FLAGS)
+demo: ## the talk's demo: Prometheus, Jaeger and step 7 with traffic (make demo 9: replicas, balancing, one stopped)
+	@cd "$(ROOT)/tools" && go run ./cmd/demo $(FLAGS) $(ARGS)
 
 .PHONY: e2e
-e2e: ## the demo without a person: asserts that Prometheus and Jaeger saw the service
-	@cd "$(ROOT)/tools" && WORKSHOP_E2E=1 go test -v -count=1 -timeout 30m -run '^TestE2E$$' ./cmd/demo
+e2e: ## the demos (steps 7 and 9) without a person: asserts what Prometheus, Jaeger and the load saw
+	@cd "$(ROOT)/tools" && WORKSHOP_E2E=1 go test -v -count=1 -timeout 30m -run '^TestE2E(Step9)?$$' ./cmd/demo

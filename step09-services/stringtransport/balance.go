@@ -91,7 +91,7 @@ func NewUppercase(instancer sd.Instancer, retry Retry, tracer *zipkin.Tracer, lo
 			httptransport.SetClient(client), kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /uppercase"))).Endpoint()
 		e = withTimeout(retry.PerAttempt)(e)
 		e = addendpoint.CircuitBreaker("stringsvc " + instance)(e)
-		e = countAttempts(attempts.With("instance", instance))(e)
+		e = countAttempts(attempts.With("stringsvc", instance))(e)
 		return e, nil, nil
 	}
 	endpointer := sd.NewEndpointer(instancer, factory, logger)

@@ -32,7 +32,7 @@ var testRetry = stringtransport.Retry{Attempts: 3, PerAttempt: 200 * time.Millis
 // attempts' counter.
 func balanced(t *testing.T, instances ...string) (func(context.Context, string) (string, error), *prometheus.CounterVec) {
 	t.Helper()
-	attempts := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "attempts"}, []string{"instance", "outcome"})
+	attempts := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "attempts"}, []string{"stringsvc", "outcome"})
 	tracer, err := zipkin.NewTracer(reporter.NewNoopReporter())
 	require.NoError(t, err)
 	upper, c := stringtransport.NewUppercase(sd.FixedInstancer(instances), testRetry, tracer, log.NewNopLogger(), kitprometheus.NewCounter(attempts))

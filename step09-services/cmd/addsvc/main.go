@@ -272,7 +272,7 @@ type metrics struct {
 	http        *prometheus.CounterVec
 	grpc        *grpcprom.ServerMetrics
 	evicted     *prometheus.CounterVec // connections closed to make room, by listener
-	stringsvc   *prometheus.CounterVec // step 9: attempts of calls to stringsvc, by instance and outcome
+	stringsvc   *prometheus.CounterVec // step 9: attempts of calls to stringsvc, by stringsvc instance and outcome
 }
 
 func newMetrics() metrics {
@@ -314,8 +314,8 @@ func newMetrics() metrics {
 	m.stringsvc = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "addsvc",
 		Name:      "stringsvc_attempts_total",
-		Help:      "Attempts of calls to stringsvc's Uppercase, by instance and outcome (success, error, breaker open).",
-	}, []string{"instance", "outcome"})
+		Help:      "Attempts of calls to stringsvc's Uppercase, by stringsvc instance and outcome (success, error, breaker open).",
+	}, []string{"stringsvc", "outcome"})
 	m.reg.MustRegister(
 		m.stringsvc,
 		m.ints, m.chars, m.duration, m.http, m.grpc, m.evicted,

@@ -46,7 +46,7 @@ func TestConcatThroughTheContractStub(t *testing.T) {
 	_, got := call(t, http.MethodPost, "http://"+r.addr+"/sum", `{"a":1,"b":2}`)
 	assert.JSONEq(t, `{"v":3}`, got, "Sum as in step 8")
 	_, metrics := call(t, http.MethodGet, "http://"+r.addr+"/metrics", "")
-	assert.Contains(t, metrics, `addsvc_stringsvc_attempts_total{instance="`+stub.Listener.Addr().String()+`",outcome="success"} 2`)
+	assert.Contains(t, metrics, `addsvc_stringsvc_attempts_total{outcome="success",stringsvc="`+stub.Listener.Addr().String()+`"} 2`)
 	require.NoError(t, r.stop(t))
 }
 

@@ -176,3 +176,32 @@ func TestRunUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestRetried(t *testing.T) {
+	retriedTrace := testTrace(t, "0da2506b643bb5b5",
+		"1 - addsvc post_/concat server 1000000 1900",
+		"2 1 addsvc concat - 1000010 1800",
+		"3 2 addsvc uppercase - 1000020 1700",
+		"4 3 addsvc post_/uppercase client 1000030 384 connection refused",
+		"5 3 addsvc post_/uppercase client 1000500 1000",
+		"6 5 stringsvc post_/uppercase server 1000600 174")
+	if !retried(retriedTrace.tree()) {
+		t.Error("a failed attempt and then one that reached stringsvc: want retried")
+	}
+	once := testTrace(t, "0da2506b643bb5b6",
+		"1 - addsvc post_/concat server 1000000 1900",
+		"2 1 addsvc concat - 1000010 1800",
+		"3 2 addsvc uppercase - 1000020 1700",
+		"5 3 addsvc post_/uppercase client 1000500 1000",
+		"6 5 stringsvc post_/uppercase server 1000600 174")
+	if retried(once.tree()) {
+		t.Error("one attempt: want not retried")
+	}
+}
+
+func TestRunRefusesAnotherStep(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"8"}, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "step 7 (the talk's) or 9") {
+		t.Errorf("demo 8: exit code %d, stderr %q; want 2 and what it runs", code, stderr.String())
+	}
+}

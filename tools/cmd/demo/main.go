@@ -7,6 +7,7 @@
 // source has no web UI).
 //
 //	make demo                  # or: cd tools && go run ./cmd/demo
+//	make demo 9                # step 9: replicas, balancing, one stopped (go run ./cmd/demo 9)
 //	make demo FLAGS=-keep      # keep everything running until Ctrl-C
 //	make e2e                   # the demo as a test: TestE2E checks what it saw
 //
@@ -90,10 +91,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	keep := fs.Bool("keep", false, "keep Prometheus, Jaeger and the service running after the demo, until Ctrl-C")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: demo [-keep]   (make demo, make demo FLAGS=-keep)")
+		fmt.Fprintln(stderr, "usage: demo [-keep] [7|9]   (make demo, make demo 9, make demo FLAGS=-keep)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	err := fs.Parse(args)
+	step := "7"
+	if err == nil && fs.NArg() == 1 && (fs.Arg(0) == "7" || fs.Arg(0) == "9") {
+		step = fs.Arg(0)
+	} else if err == nil && fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo: %q: the demo runs step 7 (the talk's) or 9\n", fs.Args())
+		fs.Usage()
+		return 2
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -108,7 +118,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	begin := time.Now()
-	_, err = d.run(ctx)
+	if step == "9" {
+		_, err = d.run9(ctx)
+	} else {
+		_, err = d.run(ctx)
+	}
 	d.stopAll()
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -223,9 +237,15 @@ func (d *demo) run(ctx context.Context) (*seen, error) {
 		[]string{"Jaeger API", "http://" + components.JaegerQueryAddr + "/api/traces?service=addcli", "and /api/traces/TRACE-ID, /api/services"},
 		[]string{"the service", "http://" + d.svcHTTP + "/metrics", "what Prometheus scrapes"},
 		[]string{"logs", d.rel(d.runDir) + "/", "prometheus.log, jaeger.log, addsvc.log"})
+	return s, d.keepRunning(ctx)
+}
+
+// keepRunning returns at once, or with -keep when ctx is done or a
+// program exits.
+func (d *demo) keepRunning(ctx context.Context) error {
 	if !d.keep {
 		d.say("They stop with the demo now; make demo FLAGS=-keep keeps them running until Ctrl-C.")
-		return s, nil
+		return nil
 	}
 	d.stage("everything keeps running (-keep): explore, then press Ctrl-C to stop it all")
 	exited := make(chan *components.Process, len(d.procs))
@@ -234,9 +254,9 @@ func (d *demo) run(ctx context.Context) (*seen, error) {
 	}
 	select {
 	case <-ctx.Done():
-		return s, nil
+		return nil
 	case p := <-exited:
-		return s, fmt.Errorf("%w while the demo kept it running; the end of its log, %s:\n%s", p.Exited(), d.rel(p.Log), p.Tail(12))
+		return fmt.Errorf("%w while the demo kept it running; the end of its log, %s:\n%s", p.Exited(), d.rel(p.Log), p.Tail(12))
 	}
 }
 
