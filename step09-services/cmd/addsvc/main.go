@@ -365,18 +365,9 @@ func newHTTPServer(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, 
 // REFUSED_STREAM), a message of at most maxMessageBytes each, for at most
 // maxConnAge, and pings its client, which may not ping it too often.
 func newGRPCServer(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, logger log.Logger, limits serverLimits) *grpc.Server {
-	s := grpc.NewServer(
-		grpc.MaxConcurrentStreams(uint32(limits.maxStreams)),
-		grpc.MaxRecvMsgSize(maxMessageBytes),
+	opts := []grpc.ServerOption{
 		grpc.MaxHeaderListSize(maxHeaderBytes),
 		grpc.ConnectionTimeout(limits.handshakeTimeout),
-		grpc.KeepaliveParams(keepalive.ServerParameters{
-			MaxConnectionIdle:     limits.idleTimeout,
-			MaxConnectionAge:      maxConnAge,
-			MaxConnectionAgeGrace: maxConnAgeGrace,
-			Time:                  pingInterval,
-			Timeout:               pingTimeout,
-		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime:             minPingInterval,
 			PermitWithoutStream: true,
@@ -385,7 +376,19 @@ func newGRPCServer(endpoints addendpoint.Set, m metrics, tracer *zipkin.Tracer, 
 		// server's trace finds it and tags its span with it.
 		grpc.ChainUnaryInterceptor(m.grpc.UnaryServerInterceptor(), grpctransport.Interceptor),
 		grpc.ChainStreamInterceptor(m.grpc.StreamServerInterceptor()),
+	}
+	opts = append(opts,
+		grpc.MaxConcurrentStreams(uint32(limits.maxStreams)),
+		grpc.MaxRecvMsgSize(maxMessageBytes),
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle:     limits.idleTimeout,
+			MaxConnectionAge:      maxConnAge,
+			MaxConnectionAgeGrace: maxConnAgeGrace,
+			Time:                  pingInterval,
+			Timeout:               pingTimeout,
+		}),
 	)
+	s := grpc.NewServer(opts...)
 	addtransport.RegisterGRPCServer(s, addtransport.NewGRPCServer(endpoints, tracer, logger))
 	reflection.Register(s)
 	m.grpc.InitializeMetrics(s) // every method at 0, before its first call
