@@ -201,7 +201,7 @@ func step08BoundedLog() []Case {
 		{
 			Name: "a Concat of 5,000 characters of 日 (15,000 bytes) is logged cut between two characters",
 			Run: func(ctx context.Context, env *Env) error {
-				s, err := env.Start(ctx, Options{})
+				s, err := env.Start(ctx, Options{GRPC: true})
 				if err != nil {
 					return err
 				}
@@ -275,7 +275,7 @@ func step08MakeRoom() []Case {
 		{
 			Name: "a connection that keeps making calls is never the one closed",
 			Run: func(ctx context.Context, env *Env) error {
-				s, err := env.Start(ctx, Options{Flags: []string{"-max-conns", "3"}})
+				s, err := env.Start(ctx, Options{GRPC: true, Flags: []string{"-max-conns", "3"}})
 				if err != nil {
 					return err
 				}
