@@ -1,9 +1,11 @@
 // Command loadgen calls addsvc's Concat over HTTP at a steady rate for a
 // while, round robin over addsvc's replicas, and prints what came back:
 // for each replica and in all, the calls, how many answered 200 and how
-// many failed, and the latency's p50 and p99. make demo 9 runs it.
+// many failed, and the latency's p50 and p99. make demo 9 runs it; on
+// Kubernetes it runs until stopped (-duration 0), with a table a minute.
 //
-//	loadgen -targets 127.0.0.1:8080,127.0.0.1:8090 -rate 100 -duration 10s
+//	loadgen -addr 127.0.0.1:8080,127.0.0.1:8090 -rate 100 -duration 10s
+//	loadgen -addr http://addsvc:8080 -duration 0
 package main
 
 import (
@@ -49,9 +51,9 @@ type Result struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	targets := fs.String("targets", "127.0.0.1:8080", "addsvc's HTTP addresses, host:port,host:port, called in turn")
+	targets := fs.String("addr", "127.0.0.1:8080", "addsvc's HTTP addresses, host:port,host:port (or http://host:port), called in turn")
 	rate := fs.Float64("rate", 100, "calls a second, in all")
-	duration := fs.Duration("duration", 10*time.Second, "how long to call")
+	duration := fs.Duration("duration", 10*time.Second, "how long to call; 0: until stopped, with a table each minute")
 	a := fs.String("a", "go", "Concat's first argument")
 	b := fs.String("b", "kit", "Concat's second argument")
 	asJSON := fs.Bool("json", false, "print the results as JSON, one a line, instead of a table")
@@ -59,33 +61,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	addrs := strings.Split(*targets, ",")
-	for _, addr := range addrs {
-		if _, _, err := net.SplitHostPort(addr); err != nil || fs.NArg() > 0 {
-			return fmt.Errorf("-targets %q: want host:port,host:port, and no arguments", *targets)
+	for i, addr := range addrs {
+		addrs[i] = strings.TrimPrefix(addr, "http://")
+		if _, _, err := net.SplitHostPort(addrs[i]); err != nil || fs.NArg() > 0 {
+			return fmt.Errorf("-addr %q: want host:port,host:port, and no arguments", *targets)
 		}
 	}
-	if !(*rate > 0) || *rate > 10000 || *duration <= 0 || *duration > time.Hour {
-		return errors.New("-rate must be above 0 and at most 10000, -duration above 0 and at most 1h")
+	if !(*rate > 0) || *rate > 10000 || *duration < 0 {
+		return errors.New("-rate must be above 0 and at most 10000, and -duration 0 or more")
 	}
 	body, _ := json.Marshal(map[string]string{"a": *a, "b": *b})
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer client.CloseIdleConnections()
-
-	type outcome struct {
-		target int
-		took   time.Duration
-		err    error
+	if *duration > 0 {
+		return report(stdout, addrs, load(ctx, client, addrs, body, *rate, *duration), *asJSON)
 	}
+	for ctx.Err() == nil {
+		if err := report(stdout, addrs, load(ctx, client, addrs, body, *rate, time.Minute), *asJSON); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// outcome is how one call to addrs[target] went.
+type outcome struct {
+	target int
+	took   time.Duration
+	err    error
+}
+
+// load calls Concat with body at rate for duration, or until ctx is done,
+// round robin over addrs, and returns how each call went.
+func load(ctx context.Context, client *http.Client, addrs []string, body []byte, rate float64, duration time.Duration) []outcome {
+
 	var (
 		mu       sync.Mutex
 		outcomes []outcome
 		wg       sync.WaitGroup
 		inFlight = make(chan struct{}, 256) // calls at once, at most
 	)
-	interval := time.Duration(float64(time.Second) / *rate)
+	interval := time.Duration(float64(time.Second) / rate)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	end := time.After(*duration)
+	end := time.After(duration)
 loop:
 	for i := 0; ; i++ {
 		select {
@@ -111,7 +130,12 @@ loop:
 		})
 	}
 	wg.Wait()
+	return outcomes
+}
 
+// report prints the results of outcomes, by target and in all, as a table
+// or as JSON lines.
+func report(stdout io.Writer, addrs []string, outcomes []outcome, asJSON bool) error {
 	results := make([]Result, len(addrs)+1)
 	took := make([][]time.Duration, len(addrs)+1)
 	for i, addr := range addrs {
@@ -134,10 +158,12 @@ loop:
 		slices.Sort(took[i])
 		results[i].P50, results[i].P99 = quantile(took[i], 0.50), quantile(took[i], 0.99)
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, r := range results {
-			enc.Encode(r)
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -146,7 +172,9 @@ loop:
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%v\t%v\n", r.Target, r.Calls, r.OK, r.Failed, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	for _, r := range results[:len(addrs)] {
 		for _, e := range r.Errors {
 			fmt.Fprintf(stdout, "%s: %s\n", r.Target, e)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,7 @@ func TestCountsEachTargetsCalls(t *testing.T) {
 	targets := ok.Listener.Addr().String() + "," + failing.Listener.Addr().String()
 
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-targets", targets, "-rate", "200", "-duration", "200ms", "-json"}, &out, io.Discard))
+	require.NoError(t, run(context.Background(), []string{"-addr", targets, "-rate", "200", "-duration", "200ms", "-json"}, &out, io.Discard))
 	var results []Result
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var r Result
@@ -46,12 +47,22 @@ func TestCountsEachTargetsCalls(t *testing.T) {
 	assert.Positive(t, results[2].P99)
 
 	out.Reset()
-	require.NoError(t, run(context.Background(), []string{"-targets", targets, "-rate", "50", "-duration", "100ms"}, &out, io.Discard))
+	require.NoError(t, run(context.Background(), []string{"-addr", targets, "-rate", "50", "-duration", "100ms"}, &out, io.Discard))
 	assert.Contains(t, out.String(), "ADDSVC")
 }
 
 func TestRefusesBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-targets", "nowhere"}, {"-rate", "0"}, {"-duration", "0s"}, {"extra"}} {
+	for _, args := range [][]string{{"-addr", "nowhere"}, {"-rate", "0"}, {"-duration", "-1s"}, {"extra"}} {
 		assert.Error(t, run(context.Background(), args, io.Discard, io.Discard), "%q", args)
 	}
+}
+
+func TestRunsUntilStoppedWithDurationZero(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"v":"GOKIT"}`)) }))
+	defer ok.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, []string{"-addr", "http://" + ok.Listener.Addr().String(), "-duration", "0"}, &out, io.Discard))
+	assert.Contains(t, out.String(), "ADDSVC", "the table of what it sent until stopped")
 }

@@ -190,7 +190,7 @@ func (d *demo) run9(ctx context.Context) (*seen9, error) {
 		targets = append(targets, r.http)
 	}
 	load := func(title string, duration time.Duration, during func()) ([]loadResult, error) {
-		argv := []string{bins["loadgen"], "-targets", strings.Join(targets, ","), "-rate", strconv.Itoa(load9Rate), "-duration", duration.String(), "-json"}
+		argv := []string{bins["loadgen"], "-addr", strings.Join(targets, ","), "-rate", strconv.Itoa(load9Rate), "-duration", duration.String(), "-json"}
 		if title == "" { // the warm-up
 			return nil, exec.CommandContext(ctx, argv[0], argv[1:]...).Run()
 		}
