@@ -1,8 +1,9 @@
 package addservice
 
 import (
+	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/go-kit/kit/metrics"
@@ -80,13 +81,19 @@ func (mw instrumentingMiddleware) Concat(ctx context.Context, a, b string) (stri
 	return v, err
 }
 
+// ErrUppercase is Concat's error when its result could not be upper-cased
+// (step 9): the caller gets this text, never stringsvc's addresses or
+// errors, which the trace's spans and addsvc_stringsvc_attempts_total show.
+var ErrUppercase = errors.New("could not upper-case the result")
+
 // UppercaseMiddleware returns a middleware that upper-cases the result of
 // every successful Concat with upper (step 9: stringsvc's Uppercase, which
 // cmd/addsvc builds from a balanced client). The rule is the service's:
 // what Concat answers; how upper reaches stringsvc is the transport's,
 // which this package does not know. An empty result is answered as it is,
-// as upper-casing cannot change it (and stringsvc refuses it); an error of
-// upper is Concat's error.
+// as upper-casing cannot change it (and stringsvc refuses it); when upper
+// fails, Concat fails with ErrUppercase, or the context's error if the
+// caller has gone.
 func UppercaseMiddleware(upper func(ctx context.Context, s string) (string, error)) Middleware {
 	return func(next Service) Service {
 		return uppercaseMiddleware{upper: upper, Service: next}
@@ -105,7 +112,7 @@ func (mw uppercaseMiddleware) Concat(ctx context.Context, a, b string) (string, 
 	}
 	u, err := mw.upper(ctx, v)
 	if err != nil {
-		return "", fmt.Errorf("upper-case the result with stringsvc: %w", err)
+		return "", cmp.Or(ctx.Err(), ErrUppercase)
 	}
 	return u, nil
 }

@@ -149,3 +149,14 @@ func parentOf(s model.SpanModel) model.ID {
 	}
 	return *s.ParentID
 }
+
+// TestConcatWhenStringsvcIsGone: every instance is dead; Concat fails
+// within the retry budget, and its error names no address of stringsvc's.
+func TestConcatWhenStringsvcIsGone(t *testing.T) {
+	r := startRun(t, "-http-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-stringsvc", "127.0.0.1:1")
+	require.NotEmpty(t, r.addr, "run returned early; its log:\n%s", r.log)
+	code, got := call(t, http.MethodPost, "http://"+r.addr+"/concat", `{"a":"go","b":"kit"}`)
+	assert.Equal(t, http.StatusInternalServerError, code)
+	assert.JSONEq(t, `{"error":"could not upper-case the result"}`, got)
+	require.NoError(t, r.stop(t))
+}
