@@ -24,5 +24,7 @@ func Registry() map[string][]Case {
 		"8.1": step08ConnectionCaps(),
 		"8.2": step08BoundedLog(),
 		"8.3": step08MakeRoom(),
+		"9.1": step09Transport(),
+		"9.2": step09Balancing(),
 	}
 }
