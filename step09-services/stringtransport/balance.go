@@ -95,6 +95,13 @@ func NewUppercase(instancer sd.Instancer, retry Retry, tracer *zipkin.Tracer, lo
 		return e, nil, nil
 	}
 	endpointer := sd.NewEndpointer(instancer, factory, logger)
+	// The endpointer takes the instancer's first list in a goroutine of its
+	// own: wait for it, briefly, so that the first calls find the instances.
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if endpoints, _ := endpointer.Endpoints(); len(endpoints) > 0 {
+			break
+		}
+	}
 	var e endpoint.Endpoint
 	// exercise 9.2 begin
 	e = lb.Retry(retry.Attempts, retry.Total, lb.NewRoundRobin(endpointer))
