@@ -51,7 +51,7 @@ func step08ConnectionCaps() []Case {
 				req := fmt.Sprintf(`{"a":%q,"b":"y"}`, strings.Repeat("x", 17<<10))
 				_, err = s.CallGRPC(ctx, "Concat", req)
 				if status.Code(err) != codes.ResourceExhausted {
-					return fmt.Errorf("gRPC Concat with a = %s answered %s, but a message over maxMessageBytes (16 KiB) must be refused with ResourceExhausted: look at grpc.MaxRecvMsgSize in %s",
+					return fmt.Errorf("gRPC Concat %s answered %s, but a message over maxMessageBytes (16 KiB) must be refused with ResourceExhausted: look at grpc.MaxRecvMsgSize in %s",
 						clip(req), describeGRPCErr(err), where)
 				}
 				return nil
