@@ -57,7 +57,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"nope"}, `unknown command "nope"`},
 		{[]string{"step"}, "which step?"},
-		{[]string{"step", "9"}, "there is no step 9; the steps are: 1 (step01-naive)"},
+		{[]string{"step", "99"}, "there is no step 99; the steps are: 1 (step01-naive)"},
 		{[]string{"step", "x"}, `"x" is not a step number`},
 		{[]string{"test", "0"}, "there is no step 0"},
 		{[]string{"diff", "1"}, "usage:"},
