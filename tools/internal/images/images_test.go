@@ -75,7 +75,8 @@ func TestDockerfile(t *testing.T) {
 // and runs its services in containers on the host's network, on loopback
 // ports, as Kubernetes would run them: a read-only root file system, no
 // capabilities, no new privileges: stringsvc if the step has it, then addsvc,
-// whose Concat calls it (container to container, over loopback). It checks
+// whose Concat calls it (container to container, over loopback), and the
+// load generator against addsvc for two seconds, if the step has them. It checks
 // that they run as 65532, answer over HTTP, and stop; then it removes its
 // containers and images.
 //
@@ -155,6 +156,18 @@ func TestImages(t *testing.T) {
 	}
 	waitHTTP(t, ctx, c, "GET", "http://127.0.0.1:"+httpPort+"/metrics", "", "")
 	running = append(running, c)
+	if lg, ok := byName["loadgen"]; ok {
+		// The load generator, in the foreground, against addsvc's container.
+		args := []string{"run", "--rm", "--network", "host", "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+			"--label", "gokit-workshop.test=images", "--name", "gokit-workshop-test-loadgen-" + randomHex(t),
+			lg.Ref, "-addr", "127.0.0.1:" + httpPort, "-rate", "20", "-duration", "2s"}
+		out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+		} else {
+			t.Logf("loadgen against addsvc:\n%s", out)
+		}
+	}
 	for _, c := range running {
 		c.checkUser(t, ctx)
 		c.stop(t, ctx)
