@@ -59,8 +59,9 @@ func TestE2EStep9(t *testing.T) {
 	}
 	live := s.attempts["stringsvc-1"]
 	dead := s.attempts[s.stopped]
-	if live["success"] < float64(s.degraded[addsvcs9].Calls) || live["error"] != 0 {
-		t.Errorf("one stopped: the live replica's attempts %v, want a success at least for each of the %d calls", live, s.degraded[addsvcs9].Calls)
+	if live["success"]+dead["success"] != float64(s.degraded[addsvcs9].Calls) || live["error"] != 0 {
+		t.Errorf("one stopped: attempts %v on the live replica and %v on the stopped one, want one success for each of the %d calls, and no error on the live one",
+			live, dead, s.degraded[addsvcs9].Calls)
 	}
 	if dead["error"] < addsvcs9 || dead["breaker open"] == 0 {
 		t.Errorf("one stopped: the stopped replica's attempts %v, want errors from each addsvc and then its breakers open", dead)
