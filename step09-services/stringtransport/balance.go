@@ -87,8 +87,11 @@ func NewUppercase(instancer sd.Instancer, retry Retry, tracer *zipkin.Tracer, lo
 		if err != nil {
 			return nil, nil, err
 		}
+		// exercise 9.3 begin
+		trace := kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /uppercase"))
+		// exercise 9.3 end
 		e := httptransport.NewClient(http.MethodPost, base.JoinPath("/uppercase"), encodeRequest, decodeUppercaseResponse,
-			httptransport.SetClient(client), kitzipkin.HTTPClientTrace(tracer, kitzipkin.Name("POST /uppercase"))).Endpoint()
+			httptransport.SetClient(client), trace).Endpoint()
 		e = withTimeout(retry.PerAttempt)(e)
 		e = addendpoint.CircuitBreaker("stringsvc " + instance)(e)
 		e = countAttempts(attempts.With("stringsvc", instance))(e)

@@ -26,5 +26,6 @@ func Registry() map[string][]Case {
 		"8.3": step08MakeRoom(),
 		"9.1": step09Transport(),
 		"9.2": step09Balancing(),
+		"9.3": step09Inject(),
 	}
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -158,4 +159,63 @@ func step09Balancing() []Case {
 			},
 		},
 	}
+}
+
+// step09Inject checks exercise 9.3: addsvc's client of stringsvc carries
+// the trace to stringsvc.
+func step09Inject() []Case {
+	const where = "the trace option in NewUppercase's factory (stringtransport/balance.go)"
+	const name = "post /uppercase"
+	return []Case{{
+		Name:     `a Concat with B3 headers is one trace through both: addsvc's CLIENT span "post /uppercase" is the parent of stringsvc's SERVER span`,
+		Commands: []string{"addsvc", "stringsvc"},
+		Run: func(ctx context.Context, env *Env) error {
+			z := env.Zipkin()
+			str, err := env.Start(ctx, Options{Command: "stringsvc", Flags: []string{"-zipkin-url", z.URL()}})
+			if err != nil {
+				return err
+			}
+			add, err := env.Start(ctx, Options{GRPC: true, Flags: []string{"-zipkin-url", z.URL(), "-stringsvc", str.HTTPAddr}})
+			if err != nil {
+				return err
+			}
+			caller := newB3(128)
+			resp, err := postTraced(ctx, add, "/concat", `{"a":"go","b":"kit"}`, caller)
+			if err != nil {
+				return err
+			}
+			if resp.Status != 200 || !jsonEqual(resp.Body, `{"v":"GOKIT"}`) {
+				return fmt.Errorf(`POST /concat {"a":"go","b":"kit"} (with %s) answered %s, want {"v":"GOKIT"}: look at %s`, caller, resp, where)
+			}
+			client := func(s Span) bool {
+				return s.Kind == kindClient && s.Name == name && serviceOf(s) == "addsvc" && s.TraceID == caller.traceID
+			}
+			server := func(s Span) bool { return s.Kind == kindServer && s.Name == name && serviceOf(s) == "stringsvc" }
+			linked := func(spans []Span) bool {
+				c, ok := findSpan(spans, client)
+				if !ok {
+					return false
+				}
+				_, ok = findSpan(spans, func(s Span) bool { return server(s) && s.ParentID == c.ID && s.TraceID == c.TraceID })
+				return ok
+			}
+			spans, err := z.WaitSpans(ctx, fmt.Sprintf("with addsvc's CLIENT span %q and stringsvc's SERVER span %q, its child", name, name), linked)
+			if err == nil || ctx.Err() != nil {
+				return err
+			}
+			if _, ok := findSpan(spans, client); !ok {
+				if other, ok := findSpan(spans, func(s Span) bool { return s.Kind == kindClient && serviceOf(s) == "addsvc" }); ok {
+					return fmt.Errorf("addsvc sent a %s, but it should be called %q (Zipkin lowercases names), in the caller's trace %s: name it with kitzipkin.Name in %s",
+						spanText(other), name, caller.traceID, where)
+				}
+				return fmt.Errorf("addsvc sent no CLIENT span for its call to stringsvc; the collector received:%s\nkitzipkin.HTTPClientTrace, in %s, starts one for each attempt and injects its context into the B3 headers",
+					listSpans(spans), where)
+			}
+			if srv, ok := findSpan(spans, server); ok {
+				return fmt.Errorf("addsvc sent its CLIENT span %q, but stringsvc's %s is not its child, in its trace: the client's trace option must inject the span's context into the request's B3 headers (%s)",
+					name, spanText(srv), where)
+			}
+			return errors.New(err.Error() + "\n(stringsvc sent no SERVER span)")
+		},
+	}}
 }
