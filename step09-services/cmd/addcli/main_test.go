@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-kit/kit/metrics/discard"
 	"github.com/go-kit/log"
@@ -202,5 +203,29 @@ func TestCLIPrintsTheServersTextEscapedAndShort(t *testing.T) {
 		assert.Contains(t, stderr.String(), `\x1b[2J\x1b[H\x1b]0;owned\axxx`, args[0])
 		assert.Less(t, stderr.Len(), 1024, "%s: %.200s", args[0], stderr.String())
 		assert.Contains(t, stderr.String(), "bytes)", args[0])
+	}
+}
+
+// TestCLITimeoutHolds: a call to a server that never answers ends at
+// -timeout, over either transport.
+func TestCLITimeoutHolds(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	for _, flag := range []string{"-http-addr", "-grpc-addr"} {
+		var stdout, stderr bytes.Buffer
+		begin := time.Now()
+		assert.Equal(t, exitError, run([]string{flag, ln.Addr().String(), "-timeout", "300ms", "sum", "1", "2"}, &stdout, &stderr), flag)
+		assert.Less(t, time.Since(begin), 900*time.Millisecond, "%s: %s", flag, &stderr)
+		assert.Contains(t, stderr.String(), "deadline exceeded", flag)
 	}
 }
