@@ -178,13 +178,17 @@ func step06HTTPErrors() []Case {
 	}
 }
 
-// grpcStatusText describes a gRPC call's error, for messages.
+// grpcStatusText describes what a gRPC call answered, for messages: OK,
+// its status with the message clipped, or an error that is no status.
 func grpcStatusText(err error) string {
+	if err == nil {
+		return "OK"
+	}
 	st, ok := status.FromError(err)
 	if !ok {
 		return err.Error()
 	}
-	return fmt.Sprintf("%s %q", st.Code(), st.Message())
+	return fmt.Sprintf("%s %q", st.Code(), clip(st.Message()))
 }
 
 // grpcCall is a call over gRPC and the answer it must get: v, the JSON of the

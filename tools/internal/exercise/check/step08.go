@@ -3,7 +3,6 @@ package check
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -52,7 +51,7 @@ func step08ConnectionCaps() []Case {
 				_, err = s.CallGRPC(ctx, "Concat", req)
 				if status.Code(err) != codes.ResourceExhausted {
 					return fmt.Errorf("gRPC Concat %s answered %s, but a message over maxMessageBytes (16 KiB) must be refused with ResourceExhausted: look at grpc.MaxRecvMsgSize in %s",
-						clip(req), describeGRPCErr(err), where)
+						clip(req), grpcStatusText(err), where)
 				}
 				return nil
 			},
@@ -98,7 +97,7 @@ func step08ConnectionCaps() []Case {
 				otherCtx, cancelOther := context.WithTimeout(ctx, time.Second)
 				defer cancelOther()
 				if err := sumOn(otherCtx, s, other); err != nil {
-					return fmt.Errorf("a call on another connection failed (%s), but the cap is per connection", describeGRPCErr(err))
+					return fmt.Errorf("a call on another connection failed (%s), but the cap is per connection", grpcStatusText(err))
 				}
 				return nil
 			},
@@ -115,7 +114,7 @@ func step08ConnectionCaps() []Case {
 					return err
 				}
 				if err := sumOn(ctx, s, conn); err != nil {
-					return fmt.Errorf("gRPC Sum 1 2 failed: %s", describeGRPCErr(err))
+					return fmt.Errorf("gRPC Sum 1 2 failed: %s", grpcStatusText(err))
 				}
 				waitCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 				defer cancel()
@@ -149,20 +148,11 @@ func sumOn(ctx context.Context, s *Service, conn *grpc.ClientConn) error {
 	return conn.Invoke(ctx, fmt.Sprintf("/%s/%s", md.Parent().FullName(), md.Name()), in, dynamicpb.NewMessage(md.Output()))
 }
 
-// describeGRPCErr says what a call answered: OK, or its status.
-func describeGRPCErr(err error) string {
-	if err == nil {
-		return "OK"
-	}
-	st := status.Convert(err)
-	return fmt.Sprintf("%s %q", st.Code(), clip(st.Message()))
-}
-
 // step08BoundedLog checks exercise 8.2: no value that a caller makes long
 // makes a log line long.
 func step08BoundedLog() []Case {
 	const where = "bound, in limits/text.go"
-	lineOK := func(s *Service, line, sent string) error {
+	lineOK := func(line, sent string) error {
 		if len(line) > 1024 {
 			return fmt.Errorf("after %s, the service logged a line of %d bytes: %s. Every line must stay under 1 KB: %s must cut a long string, error or Stringer with clip", sent, len(line), clip(line), where)
 		}
@@ -178,7 +168,7 @@ func step08BoundedLog() []Case {
 				}
 				sent := "gRPC Concat with a 15,000-byte string"
 				if _, err := s.CallGRPC(ctx, "Concat", fmt.Sprintf(`{"a":%q,"b":"y"}`, strings.Repeat("a", 15000))); status.Code(err) != codes.InvalidArgument {
-					return fmt.Errorf("%s answered %s, not InvalidArgument (result exceeds maximum size)", sent, describeGRPCErr(err))
+					return fmt.Errorf("%s answered %s, not InvalidArgument (result exceeds maximum size)", sent, grpcStatusText(err))
 				}
 				line, err := s.WaitLog(ctx, "with layer=service and method=Concat", func(l string) bool {
 					return strings.Contains(l, "layer=service") && strings.Contains(l, "method=Concat")
@@ -186,7 +176,7 @@ func step08BoundedLog() []Case {
 				if err != nil {
 					return err
 				}
-				if err := lineOK(s, line, sent); err != nil {
+				if err := lineOK(line, sent); err != nil {
 					return err
 				}
 				if !strings.Contains(line, "…(15000 bytes)") {
@@ -216,7 +206,7 @@ func step08BoundedLog() []Case {
 				if err != nil {
 					return err
 				}
-				if err := lineOK(s, line, sent); err != nil {
+				if err := lineOK(line, sent); err != nil {
 					return err
 				}
 				if strings.Contains(line, `\ufffd`) || strings.Contains(line, "\ufffd") || !utf8.ValidString(line) {
@@ -256,7 +246,7 @@ func step08MakeRoom() []Case {
 				callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				defer cancel()
 				if _, err := s.CallGRPC(callCtx, "Sum", `{"a":1,"b":2}`); err != nil {
-					return fmt.Errorf("after ten silent connections to the gRPC listener, a new caller's Sum failed (%s): with -max-conns 3, the listener must close the quietest to make room: %s", describeGRPCErr(err), where)
+					return fmt.Errorf("after ten silent connections to the gRPC listener, a new caller's Sum failed (%s): with -max-conns 3, the listener must close the quietest to make room: %s", grpcStatusText(err), where)
 				}
 				m, err := s.Scrape(callCtx)
 				if err != nil {
@@ -319,11 +309,7 @@ func silentConns(ctx context.Context, env *Env, addr string, n int) error {
 	for range n {
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			var netErr net.Error
-			if errors.As(err, &netErr) {
-				return fmt.Errorf("connect to %s: %v", addr, err)
-			}
-			return err
+			return fmt.Errorf("connect to %s: %w", addr, err)
 		}
 		env.cleanup = append(env.cleanup, func() { c.Close() })
 	}
