@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,11 +61,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: every setting is a flag", fs.Args())
+	}
 	addrs := strings.Split(*targets, ",")
 	for i, addr := range addrs {
 		addrs[i] = strings.TrimPrefix(addr, "http://")
-		if _, _, err := net.SplitHostPort(addrs[i]); err != nil || fs.NArg() > 0 {
-			return fmt.Errorf("-addr %q: want host:port,host:port, and no arguments", *targets)
+		if _, _, err := net.SplitHostPort(addrs[i]); err != nil {
+			return fmt.Errorf("-addr %q: want host:port,host:port", *targets)
 		}
 	}
 	if !(*rate > 0) || *rate > 10000 || *duration < 0 {
@@ -193,7 +197,7 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 // concat calls Concat at addr with body and returns nil for a 200 answer.
 func concat(ctx context.Context, client *http.Client, addr string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/concat", strings.NewReader(string(body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/concat", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
